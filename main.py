@@ -1,0 +1,3 @@
+from playground.app import run_app
+
+raise SystemExit(run_app())

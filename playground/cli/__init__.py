@@ -1,0 +1,62 @@
+"""Command line: ``python -m playground <command> ...``.
+
+Each command lives in its own module with a ``register(subparsers)`` function
+that adds its parser and sets ``func``; ``func(args)`` returns the exit code.
+A ``UserError`` becomes a one-line message on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+COMMAND_MODULES = (
+    "playground.cli.datasets_cmd",
+    "playground.cli.preprocess_cmd",
+    "playground.cli.train_cmd",
+    "playground.cli.screenshot_cmd",
+)
+
+
+class UserError(Exception):
+    """A problem with the user's input: printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m playground",
+        description="Generative AI Playground: datasets, preprocessing, training and generation.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.add_parser("gui", help="start the app (the default)")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # a command not written yet
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Before torch is imported: idle OpenMP threads sleep instead of spinning,
+    # so a busy GUI thread and a training loop can share two cores.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in (None, "gui"):
+        from playground.app import run_app
+
+        return run_app()
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

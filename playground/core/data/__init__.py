@@ -1,0 +1,1 @@
+"""Datasets: the bundled ones, user files, and the types both load into."""

@@ -1,0 +1,162 @@
+"""The job contract: long work is a plain generator that yields small events.
+
+A job is a callable ``job(control) -> Iterator[Event]``. It yields frozen event
+dataclasses carrying plain floats and numpy arrays (never GPU tensors), calls
+``control.checkpoint()`` between steps so pause and cancel take effect, and
+returns its result with ``return`` (read from ``StopIteration.value``).
+
+Qt's job runner (``playground.ui.job_runner``) and the CLI (``run_to_end``) both
+drive jobs through this contract, so every job works headless too.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a job has got; ``total`` is 0 when unknown."""
+
+    done: int
+    total: int
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Status:
+    """A line for the user; ``level`` is "info", "warning" or "error"."""
+
+    message: str
+    level: str = "info"
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Scalar measurements at one training step."""
+
+    step: int
+    values: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Sample images at one step: uint8, N x H x W x C (C is 1 or 3)."""
+
+    step: int
+    images: np.ndarray
+    kind: str = "grid"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+Event = Progress | Status | Metrics | Samples
+Job = Callable[["JobControl"], Generator[Any, None, Any]]
+
+
+class JobCancelled(Exception):
+    """Raised inside a job by ``JobControl.checkpoint`` once cancel was asked."""
+
+
+class JobControl:
+    """What a running job reads between steps: cancel, pause and an inbox.
+
+    All methods are thread-safe; the job calls ``checkpoint`` and ``drain``, any
+    other thread calls ``cancel``, ``pause``, ``resume`` and ``send``.
+    """
+
+    def __init__(self) -> None:
+        self._cancel = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._running.set()  # wake a paused job so it can see the cancel
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def send(self, command: str, value: Any = None) -> None:
+        """Queue a command (for example ``("set_lr_g", 1e-4)``) for the job."""
+        self._inbox.put((command, value))
+
+    def drain(self) -> list[tuple[str, Any]]:
+        """All commands sent since the last call, oldest first."""
+        out = []
+        while True:
+            try:
+                out.append(self._inbox.get_nowait())
+            except queue.Empty:
+                return out
+
+    def checkpoint(self) -> None:
+        """Block while paused; raise ``JobCancelled`` if cancel was asked."""
+        while not self._running.wait(0.05):
+            pass
+        if self._cancel.is_set():
+            raise JobCancelled()
+
+
+class Throttle:
+    """True at most once per ``interval`` seconds (and always on ``force``)."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self._last = -1e9
+
+    def ready(self, force: bool = False) -> bool:
+        now = time.monotonic()
+        if force or now - self._last >= self.interval:
+            self._last = now
+            return True
+        return False
+
+
+def run_to_end(
+    job: Job,
+    on_event: Callable[[Any], None] | None = None,
+    control: JobControl | None = None,
+) -> Any:
+    """Run a job in this thread and return its result (CLI and tests)."""
+    control = control or JobControl()
+    gen = job(control)
+    while True:
+        try:
+            event = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        if on_event is not None:
+            on_event(event)
+
+
+def collect(job: Job, control: JobControl | None = None) -> tuple[Any, list[Any]]:
+    """Run a job to the end; return ``(result, events)`` (for tests)."""
+    events: list[Any] = []
+    result = run_to_end(job, events.append, control)
+    return result, events
+
+
+def iterate(job: Job, control: JobControl | None = None) -> Iterator[Any]:
+    """Yield a job's events in this thread (the result is dropped)."""
+    yield from job(control or JobControl())

@@ -1,0 +1,30 @@
+"""Shared test set-up: offscreen Qt, settings in a temp folder, no job left behind."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("PLAYGROUND_TORCH_THREADS", "1")
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _settings_in_tmp(tmp_path, monkeypatch):
+    """Redirect the app's settings and run folders to a temp folder."""
+    monkeypatch.setenv("PLAYGROUND_HOME", str(tmp_path / "home"))
+    yield
+
+
+@pytest.fixture
+def runner(qtbot):
+    """A real job runner; after the test no job may be left running."""
+    from playground.ui.job_runner import JobRunner
+
+    job_runner = JobRunner()
+    yield job_runner
+    still = job_runner.active_jobs()
+    job_runner.shutdown(timeout_s=5.0)
+    assert not still, f"jobs left running after the test: {still}"
