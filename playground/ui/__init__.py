@@ -1,0 +1,1 @@
+"""The Qt skin: widgets turn user input into config objects and core events into pixels."""
