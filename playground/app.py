@@ -1,0 +1,37 @@
+"""The composition root: builds the QApplication, settings, job runner, store and window."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from playground.ui.dataset_store import DatasetStore
+from playground.ui.job_runner import JobRunner
+from playground.ui.main_window import MainWindow
+from playground.ui.settings import AppSettings
+from playground.ui.tabs.datasets_tab import DatasetsTab
+from playground.ui.tabs.train_tab import TrainTab
+
+
+def build_main_window(runner: JobRunner | None = None, settings: AppSettings | None = None) -> MainWindow:
+    """Build the whole window; a QApplication must exist."""
+    runner = runner or JobRunner()
+    settings = settings or AppSettings()
+    store = DatasetStore()
+    datasets_tab = DatasetsTab(store, runner, settings)
+    train_tab = TrainTab(store, runner)
+    tabs = [("Datasets", datasets_tab), ("Train", train_tab)]
+    return MainWindow(runner, settings, store, datasets_tab, tabs)
+
+
+def run_app(argv: list[str] | None = None) -> int:
+    """Start the app on the bundled default dataset; returns the exit code."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName("Generative AI Playground")
+    window = build_main_window()
+    window.show()
+    window.datasets_tab.select_default("image")
+    return app.exec()

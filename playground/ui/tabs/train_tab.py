@@ -1,0 +1,492 @@
+"""The Train tab: a GAN's generator and discriminator learning live, with honest measures."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.data.dataset import ImageDataset, PointsDataset, PreparedImages
+from playground.core.device import DEVICE_CHOICES
+from playground.core.export import save_gif, save_png
+from playground.core.jobs import Job, JobControl, Metrics, Samples, Status
+from playground.core.paths import runs_dir
+from playground.core.training.gan_config import GAN_PRESETS, LOSSES, GANConfig
+from playground.core.training.gan_session import gan_session_job
+from playground.core.training.history import MetricHistory, tile
+from playground.ui.dataset_store import DatasetStore
+from playground.ui.job_runner import JobHandle, JobRunner
+from playground.ui.widgets.config_form import ConfigForm
+from playground.ui.widgets.loss_plot import LossPlot
+from playground.ui.widgets.points_view import PointsGANView
+from playground.ui.widgets.quality_panel import QualityPanel
+from playground.ui.widgets.sample_timeline import SampleTimeline
+
+SLOT = "train"
+REDRAW_MS = 66  # ~15 Hz, whatever the training speed
+FORM_FIELDS = ("steps", "batch_size", "latent_dim", "lr_g", "lr_d", "betas_g", "betas_d", "d_steps", "loss",
+               "label_smoothing", "spectral_norm", "ema_decay", "conditional", "seed", "device",
+               "mixed_precision", "cpu_threads")
+
+
+def paced(job: Job, delay_s: list[float]) -> Job:
+    """Slow motion: sleep ``delay_s[0]`` seconds in the worker after each sample frame."""
+
+    def wrapped(control: JobControl) -> Generator[Any, None, Any]:
+        gen = job(control)
+        while True:
+            try:
+                event = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            yield event
+            if isinstance(event, Samples) and delay_s[0] > 0:
+                time.sleep(delay_s[0])
+                control.checkpoint()
+
+    return wrapped
+
+
+class TrainTab(QWidget):
+    """Settings on the left, curves and samples in the middle, measures on the right."""
+
+    run_started = Signal(str)
+    run_ended = Signal()
+
+    def __init__(self, store: DatasetStore, runner: JobRunner, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._store, self._runner = store, runner
+        self._handle: JobHandle | None = None
+        self._history = MetricHistory()
+        self._dirty = False
+        self._latest_points: dict | None = None
+        self._last_grid: Samples | None = None
+        self._run_dir: Path | None = None
+        self._checkpoint: str | None = None
+        self._delay = [0.0]
+        self._build()
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._timer.start()
+        store.current_changed.connect(self._on_store_current_changed)
+        store.prepared_changed.connect(self._on_store_current_changed)
+        self._on_store_current_changed(None)
+
+    # -- building -------------------------------------------------------------
+    def _build(self) -> None:
+        self.data_label = QLabel()
+        self.data_label.setWordWrap(True)
+        self.preset = QComboBox()
+        self.preset.addItems(list(GAN_PRESETS))
+        self.preset.setCurrentText("default")
+        self.form = ConfigForm(GAN_PRESETS["default"], FORM_FIELDS, choices={"loss": LOSSES, "device": DEVICE_CHOICES},
+                               ranges={"steps": (1, 10_000_000), "batch_size": (1, 4096), "latent_dim": (1, 1024),
+                                       "d_steps": (1, 10), "label_smoothing": (0.0, 0.45), "ema_decay": (0.0, 0.9999),
+                                       "seed": (0, 2**31 - 1), "cpu_threads": (0, 256)})
+        self.config_error = QLabel()
+        self.config_error.setWordWrap(True)
+        self.config_error.setStyleSheet("color: #b00020;")
+        self.start_button, self.pause_button = QPushButton("Start"), QPushButton("Pause")
+        self.step_button, self.stop_button = QPushButton("Step once"), QPushButton("Stop")
+        self.step_which = QComboBox()
+        self.step_which.addItems(["both", "d", "g"])
+        self.resume_button = QPushButton("Resume from checkpoint…")
+        self.export_png_button, self.export_gif_button = QPushButton("Export grid PNG…"), QPushButton("Export timeline GIF…")
+        self.slow_motion = QSlider(Qt.Orientation.Horizontal)
+        self.slow_motion.setRange(0, 500)
+        self.slow_label = QLabel("Slow motion: off")
+        buttons = QGridLayout()
+        buttons.addWidget(self.start_button, 0, 0)
+        buttons.addWidget(self.pause_button, 0, 1)
+        buttons.addWidget(self.stop_button, 0, 2)
+        buttons.addWidget(self.step_button, 1, 0)
+        buttons.addWidget(self.step_which, 1, 1)
+        buttons.addWidget(self.resume_button, 2, 0, 1, 3)
+        buttons.addWidget(self.export_png_button, 3, 0, 1, 3)
+        buttons.addWidget(self.export_gif_button, 4, 0, 1, 3)
+        settings = QWidget()
+        s_layout = QVBoxLayout(settings)
+        s_layout.addWidget(self.data_label)
+        preset_row = QHBoxLayout()
+        preset_row.addWidget(QLabel("Preset"))
+        preset_row.addWidget(self.preset, 1)
+        s_layout.addLayout(preset_row)
+        s_layout.addWidget(self.form)
+        s_layout.addWidget(self.config_error)
+        s_layout.addLayout(buttons)
+        s_layout.addWidget(self.slow_label)
+        s_layout.addWidget(self.slow_motion)
+        s_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(settings)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(300)
+
+        self.loss_plot = LossPlot("Losses", [("d_loss", "D loss"), ("g_loss", "G loss")])
+        self.belief_plot = LossPlot("D's belief 'real'", [("d_real", "D(x), real"), ("d_fake", "D(G(z)), fake")], y_range=(0, 1))
+        self.timeline = SampleTimeline()
+        self.points_view = PointsGANView()
+        self.visual = QStackedWidget()
+        self.visual.addWidget(self.timeline)
+        self.visual.addWidget(self.points_view)
+        plots = QHBoxLayout()
+        plots.addWidget(self.loss_plot)
+        plots.addWidget(self.belief_plot)
+        middle = QWidget()
+        m_layout = QVBoxLayout(middle)
+        m_layout.setContentsMargins(0, 0, 0, 0)
+        m_layout.addLayout(plots, 2)
+        m_layout.addWidget(self.visual, 3)
+
+        self.stats = QLabel("Not training.")
+        self.stats.setTextFormat(Qt.TextFormat.RichText)
+        self.quality = QualityPanel()
+        self.alerts = QListWidget()
+        self.alerts.setWordWrap(True)
+        right = QWidget()
+        r_layout = QVBoxLayout(right)
+        r_layout.setContentsMargins(0, 0, 0, 0)
+        r_layout.addWidget(self.stats)
+        quality_box = QGroupBox("Quality, measured")
+        QVBoxLayout(quality_box).addWidget(self.quality)
+        r_layout.addWidget(quality_box, 3)
+        r_layout.addWidget(QLabel("Messages and alerts"))
+        r_layout.addWidget(self.alerts, 1)
+
+        splitter = QSplitter(self)
+        for w in (scroll, middle, right):
+            splitter.addWidget(w)
+        splitter.setSizes([310, 560, 410])
+        QVBoxLayout(self).addWidget(splitter)
+
+        self.preset.currentTextChanged.connect(self._on_preset_text_changed)
+        self.form.changed.connect(self._on_form_changed)
+        self.start_button.clicked.connect(self._on_start_clicked)
+        self.pause_button.clicked.connect(self._on_pause_clicked)
+        self.step_button.clicked.connect(self._on_step_clicked)
+        self.stop_button.clicked.connect(self._on_stop_clicked)
+        self.resume_button.clicked.connect(self._on_resume_clicked)
+        self.export_png_button.clicked.connect(self._on_export_png_clicked)
+        self.export_gif_button.clicked.connect(self._on_export_gif_clicked)
+        self.slow_motion.valueChanged.connect(self._on_slow_motion_changed)
+        self.timeline.image.mousePressEvent = self._on_grid_pressed  # click a sample: nearest training image
+        self._set_running(False)
+
+    # -- config ---------------------------------------------------------------
+    def _read_config(self) -> GANConfig:
+        """The form as a validated ``GANConfig`` (raises ValueError with a readable message)."""
+        return GANConfig.preset(self.preset.currentText()).replace(**self.form.values())
+
+    def _on_preset_text_changed(self, name: str) -> None:
+        self.form.set_values(GAN_PRESETS[name])
+
+    def _on_form_changed(self) -> None:
+        try:
+            config = self._read_config()
+        except ValueError as exc:
+            self.config_error.setText(str(exc))
+            return
+        self.config_error.clear()
+        if self._handle is not None and self._handle.is_running():
+            self._handle.send("set_lr_g", config.lr_g)
+            self._handle.send("set_lr_d", config.lr_d)
+
+    def _on_store_current_changed(self, _value: object) -> None:
+        dataset, prepared = self._store.current, self._store.prepared
+        if dataset is None:
+            self.data_label.setText("Pick an image dataset or a 2D distribution on the Datasets tab.")
+        elif isinstance(dataset, PointsDataset):
+            self.data_label.setText(f"<b>Data:</b> {dataset.name}, {len(dataset):,} points (2D mode, MLP GAN)")
+            self.preset.setCurrentText("points")
+        elif isinstance(prepared, PreparedImages) and prepared.source == dataset.name:
+            c, h, w = prepared.shape
+            self.data_label.setText(f"<b>Data:</b> {dataset.name} as prepared on the Preprocess tab: {len(prepared):,} images, {c}x{h}x{w}")
+        elif isinstance(dataset, ImageDataset):
+            self.data_label.setText(f"<b>Data:</b> {dataset.name} with its default pipeline ({len(dataset):,} images)")
+            if self.preset.currentText() == "points":
+                self.preset.setCurrentText("default")
+        else:
+            self.data_label.setText(f"{dataset.name} is {dataset.modality}: a GAN here trains on images or 2D points.")
+
+    # -- run control ----------------------------------------------------------
+    def start(self, config: GANConfig | None = None, resume_from: str | None = None) -> JobHandle | None:
+        dataset = self._store.current
+        if not isinstance(dataset, (ImageDataset, PointsDataset)):
+            self._alert("Pick an image dataset or a 2D distribution on the Datasets tab first.", "warning")
+            return None
+        try:
+            config = config or self._read_config()
+        except ValueError as exc:
+            self.config_error.setText(str(exc))
+            return None
+        prepared = self._store.prepared
+        if not (isinstance(prepared, PreparedImages) and prepared.source == dataset.name):
+            prepared = None
+        points = isinstance(dataset, PointsDataset)
+        if points and self._delay[0] > 0:
+            config = config.replace(samples_every=1, metrics_every=1)
+        self._run_dir = runs_dir() / f"gan-{dataset.name}-{datetime.now():%Y%m%d-%H%M%S}"
+        job = gan_session_job(dataset, config, prepared=prepared, out_dir=self._run_dir, resume_from=resume_from)
+        self._reset_views(points)
+        self._handle = handle = self._runner.start(SLOT, paced(job, self._delay), uses_device=True)
+        handle.event_emitted.connect(self._on_job_event)
+        handle.finished.connect(self._on_job_finished)
+        handle.failed.connect(self._on_job_failed)
+        handle.cancelled.connect(self._on_job_cancelled)
+        handle.ended.connect(self._on_job_ended)
+        self._set_running(True)
+        self.run_started.emit(str(self._run_dir))
+        return handle
+
+    def history(self) -> MetricHistory:
+        return self._history
+
+    def is_running(self) -> bool:
+        return self._handle is not None and self._handle.is_running()
+
+    def _on_start_clicked(self) -> None:
+        self.start()
+
+    def _on_pause_clicked(self) -> None:
+        if not self.is_running():
+            return
+        assert self._handle is not None
+        if self._handle.control.paused:
+            self._handle.resume()
+        else:
+            self._handle.pause()
+        self._set_running(True)
+
+    def _on_step_clicked(self) -> None:
+        if self.is_running():
+            assert self._handle is not None
+            if not self._handle.control.paused:
+                self._handle.pause()
+                self._set_running(True)
+            self._handle.send("step_once", self.step_which.currentText())
+
+    def _on_stop_clicked(self) -> None:
+        if self.is_running():
+            assert self._handle is not None
+            self._handle.send("stop")
+            self._handle.resume()
+
+    def _on_resume_clicked(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Resume from a run or checkpoint folder", str(runs_dir()))
+        if path:
+            self.start(resume_from=path)
+
+    def _on_slow_motion_changed(self, ms: int) -> None:
+        self._delay[0] = ms / 1000.0
+        self.slow_label.setText(f"Slow motion: {ms} ms per frame" if ms else "Slow motion: off")
+
+    # -- job events -----------------------------------------------------------
+    def _on_job_event(self, event: object) -> None:
+        if self.sender() is not self._handle:
+            return
+        if isinstance(event, Metrics):
+            self._history.append(event.step, event.values)
+            self._dirty = True
+        elif isinstance(event, Samples) and event.kind == "points2d":
+            self._latest_points = dict(event.extra)
+        elif isinstance(event, Samples):
+            self._last_grid = event
+            self.timeline.add(event.step, tile(event.images, int(event.extra.get("cols", 8))))
+            share, data_share = event.extra.get("class_share"), event.extra.get("data_share")
+            names = event.extra.get("label_names")
+            if share is not None and data_share is not None and names:
+                self.quality.set_shares(list(names), np.asarray(data_share), np.asarray(share))
+        elif isinstance(event, Status):
+            self._alert(event.message, event.level)
+            if event.level == "error":
+                self._set_running(True)
+
+    def _on_job_finished(self, result: object) -> None:
+        if self.sender() is self._handle:
+            self._checkpoint = getattr(result, "checkpoint", None)
+            self._alert(f"Finished at step {getattr(result, 'step', '?')}" + (f"; checkpoint in {self._checkpoint}" if self._checkpoint else ""), "info")
+
+    def _on_job_failed(self, message: str) -> None:
+        if self.sender() is self._handle:
+            self._alert(message, "error")
+
+    def _on_job_cancelled(self) -> None:
+        if self.sender() is self._handle:
+            self._alert("Training was cancelled; the last saved checkpoint is kept.", "warning")
+
+    def _on_job_ended(self) -> None:
+        if self.sender() is self._handle:
+            self._set_running(False)
+            self._on_timer_timeout()
+            self.run_ended.emit()
+
+    def _on_timer_timeout(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            self.loss_plot.refresh(self._history)
+            self.belief_plot.refresh(self._history)
+            self.quality.refresh(self._history)
+            self._update_stats()
+        if self._latest_points is not None:
+            self.points_view.show_frame(self._latest_points)
+            self._latest_points = None
+
+    # -- helpers ----------------------------------------------------------------
+    def _update_stats(self) -> None:
+        h = self._history
+        last = h.last
+        rows = [("Step", f"{h.last_step():,}"), ("Steps/s", f"{last('steps_per_s'):.1f}"),
+                ("Images/s", f"{last('images_per_s'):,.0f}"), ("Epoch", f"{last('epoch'):.2f}"),
+                ("Elapsed", _duration(last("elapsed"))), ("ETA", _duration(last("eta"))),
+                ("Memory", f"{last('memory_mb'):,.0f} MiB"), ("Device", self._runner_device())]
+        self.stats.setText("<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;</td><td>{v}</td></tr>" for k, v in rows) + "</table>")
+
+    def _runner_device(self) -> str:
+        window = self.window()
+        label = getattr(window, "device_label", None)
+        return label.text().removeprefix("Device: ") if label is not None else ""
+
+    def _reset_views(self, points: bool) -> None:
+        self._history = MetricHistory()
+        self._dirty = True
+        self._last_grid = None
+        self._checkpoint = None
+        self.timeline.clear()
+        self.points_view.reset()
+        self.quality.clear()
+        self.loss_plot.clear_curves()
+        self.belief_plot.clear_curves()
+        self.visual.setCurrentWidget(self.points_view if points else self.timeline)
+
+    def _set_running(self, running: bool) -> None:
+        running = running and self.is_running()
+        paused = running and self._handle is not None and self._handle.control.paused
+        self.start_button.setEnabled(not running)
+        self.resume_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.step_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+
+    def _alert(self, message: str, level: str = "info") -> None:
+        prefix = {"warning": "⚠ ", "error": "⛔ "}.get(level, "")
+        self.alerts.addItem(f"{datetime.now():%H:%M:%S}  {prefix}{message}")
+        self.alerts.scrollToBottom()
+
+    def _export_metadata(self) -> dict[str, Any]:
+        meta: dict[str, Any] = {"Software": "Generative AI Playground"}
+        try:
+            meta["playground.config"] = self._read_config().to_dict()
+        except ValueError:
+            pass
+        if self._store.current is not None:
+            meta["playground.dataset"] = self._store.current.name
+        return meta
+
+    def _on_export_png_clicked(self) -> None:
+        current = self.timeline.current()
+        if current is None:
+            self._alert("There is no sample grid to export yet.", "warning")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export the sample grid", str(runs_dir() / f"samples-step{current[0]}.png"), "PNG (*.png)")
+        if path:
+            self.export_png(path)
+
+    def export_png(self, path: str) -> None:
+        current = self.timeline.current()
+        if current is None:
+            raise ValueError("there is no sample grid to export yet")
+        meta = self._export_metadata() | {"playground.step": str(current[0])}
+        save_png(path, current[1], meta, scale=4)
+        self._alert(f"Saved {path}")
+
+    def _on_export_gif_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the training timeline", str(runs_dir() / "timeline.gif"), "GIF (*.gif)")
+        if path:
+            try:
+                save_gif(path, self.timeline.frames(), scale=3)
+            except (ValueError, OSError) as exc:
+                self._alert(str(exc), "error")
+            else:
+                self._alert(f"Saved {path}")
+
+    def _on_grid_pressed(self, event) -> None:
+        """Map a click on the grid to a sample and show its nearest training image."""
+        grid = self._last_grid
+        current = self.timeline.current()
+        if grid is None or current is None or self.timeline.image.pixmap() is None:
+            return
+        pixmap = self.timeline.image.pixmap()
+        label = self.timeline.image
+        ox, oy = (label.width() - pixmap.width()) / 2, (label.height() - pixmap.height()) / 2
+        gh, gw = current[1].shape[:2]
+        x = (event.position().x() - ox) * gw / pixmap.width()
+        y = (event.position().y() - oy) * gh / pixmap.height()
+        n, h, w = grid.images.shape[:3]
+        cols = int(grid.extra.get("cols", 8))
+        col, row = int(x // (w + 1)), int(y // (h + 1))
+        index = row * cols + col
+        if 0 <= col < cols and 0 <= index < n:
+            self._find_nearest(grid.images[index])
+
+    def _find_nearest(self, sample: np.ndarray) -> None:
+        prepared = self._store.prepared
+        dataset = self._store.current
+        if isinstance(prepared, PreparedImages) and dataset is not None and prepared.source == dataset.name:
+            train = prepared.to_uint8()
+        elif isinstance(dataset, ImageDataset) and isinstance(dataset.images, np.ndarray) and dataset.images.shape[1:] == sample.shape:
+            train = dataset.images
+        else:
+            self.quality.nearest_text.setText("Nearest images need the training data at the samples' size: prepare it on the Preprocess tab.")
+            return
+        handle = self._runner.start("nearest", nearest_job(sample, train))
+        handle.finished.connect(self._on_nearest_finished)
+
+    def _on_nearest_finished(self, result: object) -> None:
+        sample, nearest, distance, typical = result  # type: ignore[misc]
+        verdict = "closer than most training images are to each other: it may be a near copy" if distance < 0.5 * typical else "a new image, not a copy"
+        self.quality.show_nearest(sample, nearest, f"Nearest training image: distance {distance:.1f} (training images are typically {typical:.1f} apart): {verdict}.")
+
+
+def nearest_job(sample: np.ndarray, train: np.ndarray) -> Job:
+    def job(control: JobControl) -> Generator[Any, None, tuple]:
+        from playground.core.metrics.nearest import nearest_neighbours, typical_neighbour_distance
+
+        control.checkpoint()
+        s = sample.astype(np.float32)[None] / 255.0
+        t = train.astype(np.float32) / 255.0
+        index, dist = nearest_neighbours(s, t)
+        typical = typical_neighbour_distance(t)
+        return sample, train[int(index[0])], float(dist[0]), float(typical)
+        yield
+
+    return job
+
+
+def _duration(seconds: float) -> str:
+    if not np.isfinite(seconds):
+        return "–"
+    m, s = divmod(int(seconds), 60)
+    return f"{m}:{s:02d}"

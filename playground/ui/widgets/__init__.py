@@ -1,0 +1,1 @@
+"""Reusable views: image grid, label histogram, waveform, loss plot, token view."""

@@ -1,0 +1,87 @@
+"""Quality, measured: class shares (data vs samples), Fréchet distance over training,
+and the nearest training image of a chosen sample ("is it copying?")."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from playground.core.training.history import MetricHistory
+from playground.ui.widgets.loss_plot import LossPlot
+from playground.ui.widgets.qimage import to_pixmap
+
+
+class ClassShareChart(pg.PlotWidget):
+    """Side-by-side bars: each class's share of the data and of the generated samples."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent, background="w")
+        self.setTitle("Class share: data (grey) vs samples (blue), as the classifier sees them", color="k", size="9pt")
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        self._data = pg.BarGraphItem(x=[], height=[], width=0.4, brush=pg.mkBrush(170, 170, 170))
+        self._samples = pg.BarGraphItem(x=[], height=[], width=0.4, brush=pg.mkBrush(31, 119, 180))
+        self.addItem(self._data)
+        self.addItem(self._samples)
+
+    def set_shares(self, names: list[str], data_share: np.ndarray, sample_share: np.ndarray) -> None:
+        x = np.arange(len(names), dtype=float)
+        self._data.setOpts(x=x - 0.2, height=np.asarray(data_share, dtype=float), width=0.4)
+        self._samples.setOpts(x=x + 0.2, height=np.asarray(sample_share, dtype=float), width=0.4)
+        step = max(1, len(names) // 15)
+        self.getAxis("bottom").setTicks([[(i, names[i][:8]) for i in range(0, len(names), step)]])
+        top = float(max(np.max(data_share, initial=0.0), np.max(sample_share, initial=0.0), 0.1))
+        self.setYRange(0, top * 1.15, padding=0)
+        self.setXRange(-0.7, len(names) - 0.3, padding=0)
+
+
+class QualityPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.shares = ClassShareChart()
+        self.fid_plot = LossPlot("Fréchet distance to the data (classifier features; lower is closer)", [("fid", "FD")])
+        self.coverage_plot = LossPlot("Coverage and confidence", [("coverage", "classes covered"), ("confident", "confident samples")], y_range=(0, 1))
+        self.summary = QLabel("The classifier's verdicts appear once training starts.")
+        self.summary.setWordWrap(True)
+        self.sample_image, self.nearest_image = QLabel(), QLabel()
+        for label in (self.sample_image, self.nearest_image):
+            label.setFixedSize(84, 84)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setStyleSheet("background: #222;")
+        self.nearest_text = QLabel("Click a sample to find its nearest training image.")
+        self.nearest_text.setWordWrap(True)
+        pair = QHBoxLayout()
+        pair.addWidget(self.sample_image)
+        pair.addWidget(self.nearest_image)
+        pair.addWidget(self.nearest_text, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.shares, 2)
+        layout.addWidget(self.fid_plot, 2)
+        layout.addWidget(self.coverage_plot, 2)
+        layout.addLayout(pair)
+
+    def refresh(self, history: MetricHistory) -> None:
+        self.fid_plot.refresh(history)
+        self.coverage_plot.refresh(history)
+
+    def set_shares(self, names: list[str], data_share: np.ndarray, sample_share: np.ndarray) -> None:
+        self.shares.set_shares(names, data_share, sample_share)
+        top = int(np.argmax(sample_share)) if len(sample_share) else 0
+        self.summary.setText(
+            f"The classifier (a discriminative model trained on the same data) recognises "
+            f"{float(np.sum(sample_share)):.0%} of the samples as some class; the most common is "
+            f"'{names[top]}' at {float(sample_share[top]):.0%} (it is {float(data_share[top]):.0%} of the data).")
+
+    def show_nearest(self, sample: np.ndarray, nearest: np.ndarray, text: str) -> None:
+        self.sample_image.setPixmap(to_pixmap(sample, 84))
+        self.nearest_image.setPixmap(to_pixmap(nearest, 84))
+        self.nearest_text.setText(text)
+
+    def clear(self) -> None:
+        self.fid_plot.clear_curves()
+        self.coverage_plot.clear_curves()
+        self.summary.setText("The classifier's verdicts appear once training starts.")
