@@ -128,7 +128,8 @@ def colour_jitter(image: np.ndarray, brightness: float, contrast: float, saturat
 
 # Perceptual hashes -----------------------------------------------------------
 
-def _gray_small(images: list[np.ndarray], w: int, h: int) -> np.ndarray:
+def gray_thumbnails(images: list[np.ndarray], w: int = 32, h: int = 32) -> np.ndarray:
+    """Gray, area-averaged thumbnails: float32 N x h x w in [0, 1]."""
     out = np.empty((len(images), h, w), dtype=np.float32)
     for i, image in enumerate(images):
         gray = grayscale(image)[:, :, 0]
@@ -146,17 +147,16 @@ def _pack(bits: np.ndarray) -> np.ndarray:
     return np.packbits(bits.reshape(len(bits), 64), axis=1).view(">u8").ravel().astype(np.uint64)
 
 
-def phash(images: list[np.ndarray]) -> np.ndarray:
-    """64-bit DCT perceptual hashes (Zauner 2010, "pHash"): uint64 per image.
+def phash(thumbs: np.ndarray) -> np.ndarray:
+    """64-bit DCT perceptual hashes (Zauner 2010, "pHash") of N x 32 x 32 thumbnails.
 
-    Gray 32 x 32 -> 2D DCT -> the 8 x 8 lowest frequencies -> bit = above their median.
+    2D DCT -> the 8 x 8 lowest frequencies -> bit = above their median (DC excluded).
     """
-    if not images:
+    if len(thumbs) == 0:
         return np.zeros(0, dtype=np.uint64)
-    small = _gray_small(images, 32, 32)
-    d = _dct_matrix(32)
-    low = np.einsum("ij,njk,lk->nil", d[:8], small, d[:8])  # N x 8 x 8
-    flat = low.reshape(len(images), 64)
+    d = _dct_matrix(thumbs.shape[1])[:8]
+    low = np.einsum("ij,njk,lk->nil", d, thumbs, d)  # N x 8 x 8
+    flat = low.reshape(len(thumbs), 64)
     median = np.median(flat[:, 1:], axis=1, keepdims=True)  # the DC term would skew it
     return _pack(flat > median)
 
@@ -165,7 +165,7 @@ def dhash(images: list[np.ndarray]) -> np.ndarray:
     """64-bit difference hashes (Krawetz 2013): is each pixel brighter than its left neighbour."""
     if not images:
         return np.zeros(0, dtype=np.uint64)
-    small = _gray_small(images, 9, 8)
+    small = gray_thumbnails(images, 9, 8)
     return _pack(small[:, :, 1:] > small[:, :, :-1])
 
 

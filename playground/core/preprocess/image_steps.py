@@ -137,20 +137,25 @@ class Dedupe(FilterStep):
     title = "Remove duplicates"
     modalities = ("image",)
     whole_dataset = True
-    help = ("Drop exact copies and near-copies (a perceptual hash: images whose 64-bit hashes differ "
-            "in at most 'distance' bits). The first of each group stays; the report lists the pairs.")
+    help = ("Drop exact copies and near-copies. Two images are near-copies when their 64-bit "
+            "perceptual hashes differ in at most 'distance' bits and their 32 x 32 gray thumbnails "
+            "differ by at most 'tolerance' on average. The first of each group stays; the report "
+            "lists the pairs.")
     params = (
-        Param("distance", "int", 4, "Max distance", "Bits two hashes may differ by and still count as "
-              "duplicates; 0 finds only identical hashes.", low=0, high=20),
-        Param("hash", "choice", "phash", "Hash", "phash (DCT, robust) or dhash (gradients, fast).",
+        Param("distance", "int", 4, "Max distance", "Bits two hashes may differ by; 0 needs "
+              "identical hashes.", low=0, high=20),
+        Param("tolerance", "float", 0.01, "Pixel tolerance", "Largest mean difference of the "
+              "thumbnails (0-1 scale); similar-looking but different images stay.",
+              low=0.0, high=0.25, increment=0.005),
+        Param("hash", "choice", "phash", "Hash", "phash (DCT, robust) or dhash (gradients).",
               choices=("phash", "dhash")),
     )
     empty_hint = "lower the maximum distance"
 
     def keep(self, state: ImageState, ctx: RunContext) -> tuple[np.ndarray, list[str], list[tuple[int, int]]]:
         n = len(state)
-        hashes = image_ops.phash(state.images) if self["hash"] == "phash" else image_ops.dhash(state.images)
-        limit = self["distance"]
+        thumbs = image_ops.gray_thumbnails(state.images)
+        hashes = image_ops.phash(thumbs) if self["hash"] == "phash" else image_ops.dhash(state.images)
         mask = np.zeros(n, dtype=bool)
         seen: dict[bytes, int] = {}
         kept_hashes = np.zeros(n, dtype=np.uint64)
@@ -164,19 +169,29 @@ class Dedupe(FilterStep):
                 pairs.append((int(state.index[seen[digest]]), int(state.index[i])))
                 exact += 1
                 continue
-            if kept:
-                dist = image_ops.popcount(kept_hashes[:kept] ^ hashes[i])
-                j = int(np.argmin(dist))
-                if dist[j] <= limit:
-                    pairs.append((int(state.index[kept_at[j]]), int(state.index[i])))
-                    near += 1
-                    continue
+            match = self._near(thumbs, kept_hashes[:kept], kept_at[:kept], hashes[i], thumbs[i])
+            if match is not None:
+                pairs.append((int(state.index[match]), int(state.index[i])))
+                near += 1
+                continue
             seen[digest] = i
             kept_hashes[kept] = hashes[i]
             kept_at[kept] = i
             kept += 1
             mask[i] = True
         return mask, [f"{exact} exact and {near} near duplicates"], pairs
+
+    def _near(self, thumbs: np.ndarray, hashes: np.ndarray, at: np.ndarray, h: np.uint64,
+              thumb: np.ndarray) -> int | None:
+        """Position of the first kept image that ``thumb`` nearly copies, or None."""
+        if len(hashes) == 0:
+            return None
+        close = np.flatnonzero(image_ops.popcount(hashes ^ h) <= self["distance"])
+        if len(close) == 0:
+            return None
+        diff = np.abs(thumbs[at[close]] - thumb).mean(axis=(1, 2))
+        hit = np.flatnonzero(diff <= self["tolerance"])
+        return int(at[close[hit[0]]]) if len(hit) else None
 
 
 @register

@@ -27,6 +27,7 @@ class TextStep(Step):
     """A step from corpus to corpus (``transform``)."""
 
     kind: ClassVar[str] = "text"
+    empty_hint: ClassVar[str] = "loosen its settings"
 
     def transform(self, text: str) -> tuple[str, list[str]]:
         """New text and notes for the report."""
@@ -43,8 +44,6 @@ class TextStep(Step):
         if state.strip() and not new.strip() and not ctx.preview:
             raise ValueError(f"the {self.title.lower()} step removed all the text; {self.empty_hint}")
         return new, report
-
-    empty_hint: ClassVar[str] = "loosen its settings"
 
 
 @register
