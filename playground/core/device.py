@@ -1,0 +1,89 @@
+"""Which device to train on, how to describe it, and how much memory a run uses.
+
+``resolve_device("auto")`` picks CUDA when a GPU is there and the CPU otherwise;
+asking for "cuda" on a machine without one is a user error, not a silent
+fallback. Thread counts are per worker thread in torch, so ``apply_threads``
+must be called from the thread that trains (the training loop does it first).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import sys
+
+import torch
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda")
+THREADS_ENV = "PLAYGROUND_TORCH_THREADS"
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """Turn "auto", "cpu" or "cuda" (or "cuda:N") into a ``torch.device``.
+
+    Raises:
+        ValueError: for an unknown name, or "cuda" on a machine without a GPU.
+    """
+    name = (name or "auto").strip().lower()
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda" or name.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise ValueError("CUDA was asked for but is not available on this machine; use device 'cpu' or 'auto'")
+        device = torch.device(name)
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ValueError(f"{name} was asked for but this machine has {torch.cuda.device_count()} GPU(s)")
+        return device
+    raise ValueError(f"unknown device {name!r}: choose one of {', '.join(DEVICE_CHOICES)}")
+
+
+def describe_device(device: torch.device | str | None = None) -> str:
+    """"CUDA: <GPU name>" or "CPU (N threads)" for the status bar."""
+    device = resolve_device("auto") if device is None else torch.device(device)
+    if device.type == "cuda":
+        return f"CUDA: {torch.cuda.get_device_name(device)}"
+    return f"CPU ({torch.get_num_threads()} threads)"
+
+
+def apply_threads(requested: int = 0) -> int:
+    """Set torch's CPU threads for the calling thread; return the count in force.
+
+    ``$PLAYGROUND_TORCH_THREADS`` (1 in the tests) wins over ``requested``;
+    0 leaves torch's default alone.
+    """
+    env = os.environ.get(THREADS_ENV, "").strip()
+    count = int(env) if env.isdigit() and int(env) > 0 else int(requested)
+    if count > 0 and torch.get_num_threads() != count:
+        torch.set_num_threads(count)
+    return torch.get_num_threads()
+
+
+def memory_mb(device: torch.device | str) -> float:
+    """Memory in use, in MiB: the GPU's allocated peak on CUDA, the process's RSS on CPU."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    try:
+        with open("/proc/self/statm") as fh:
+            pages = int(fh.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+def autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContextManager:
+    """Mixed precision on CUDA (bf16 where supported, else fp16); a no-op elsewhere."""
+    if not enabled or device.type != "cuda":
+        return contextlib.nullcontext()
+    return torch.autocast(device_type="cuda", dtype=amp_dtype(device))
+
+
+def amp_dtype(device: torch.device) -> torch.dtype:
+    """bf16 on GPUs that have it (no loss scaling needed), else fp16."""
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float16

@@ -1,0 +1,1 @@
+"""Generators: load a trained model, then ``generate(request, *, on_step, cancel)``."""

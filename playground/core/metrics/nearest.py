@@ -1,0 +1,62 @@
+"""Nearest training image for generated samples: "is it copying?".
+
+A GAN that memorised its data produces samples whose nearest training image
+is much closer than two different training images usually are. Distances are
+L2 in pixel space over the prepared (normalised) arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _flat(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    return x.reshape(len(x), -1)
+
+
+def nearest_neighbours(samples: np.ndarray, train: np.ndarray, *, batch: int = 256, exclude_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Index and L2 distance of the nearest ``train`` item for each sample.
+
+    Args:
+        samples: float N x ... (for example N x C x H x W in [-1, 1]).
+        train: float M x ... with the same item shape.
+        batch: samples compared at once (memory is batch x M floats).
+        exclude_self: skip exact matches at the same index (``samples is train``).
+    Returns:
+        (indices int64 (N,), distances float32 (N,)).
+    """
+    a, b = _flat(samples), _flat(train)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"samples have {a.shape[1]} values each but training items have {b.shape[1]}")
+    b_sq = (b * b).sum(axis=1)
+    idx = np.empty(len(a), dtype=np.int64)
+    dist = np.empty(len(a), dtype=np.float32)
+    for start in range(0, len(a), batch):
+        chunk = a[start : start + batch]
+        d2 = (chunk * chunk).sum(axis=1, keepdims=True) + b_sq[None, :] - 2.0 * chunk @ b.T  # batch x M
+        if exclude_self:
+            rows = np.arange(len(chunk))
+            d2[rows, start + rows] = np.inf
+        best = d2.argmin(axis=1)
+        idx[start : start + len(chunk)] = best
+        dist[start : start + len(chunk)] = np.sqrt(np.clip(d2[np.arange(len(chunk)), best], 0.0, None))
+    return idx, dist
+
+
+def typical_neighbour_distance(train: np.ndarray, n: int = 256, seed: int = 0) -> float:
+    """Median distance from a training item to its nearest *other* training item.
+
+    A generated sample much closer than this to a training image is likely a copy.
+    """
+    data = _flat(train)
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(data), size=min(n, len(data)), replace=False)
+    order = np.concatenate([pick, np.setdiff1d(np.arange(len(data)), pick)])
+    _, dist = nearest_neighbours(data[order[: len(pick)]], data[order], exclude_self=True)
+    return float(np.median(dist))
+
+
+def copy_ratio(distances: np.ndarray, typical: float) -> np.ndarray:
+    """Sample-to-nearest distance over the typical neighbour distance (< 0.5: suspicious)."""
+    return np.asarray(distances, dtype=np.float32) / max(float(typical), 1e-8)

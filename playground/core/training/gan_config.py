@@ -1,0 +1,181 @@
+"""Every setting of a GAN run in one frozen, validated object, with presets.
+
+The Train tab builds a ``GANConfig`` in one place and hands it to
+``train_gan_job``; the CLI builds one from a preset and its flags. Image shape
+and class count come from the data (``for_data``), the rest from the user.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from playground.core.device import DEVICE_CHOICES
+from playground.core.models.dcgan import IMAGE_SIZES, DCGANConfig
+from playground.core.models.mlp_gan import MLPGANConfig
+
+LOSSES = ("nonsat", "hinge", "lsgan")
+LOSS_NAMES = {"nonsat": "non-saturating", "hinge": "hinge", "lsgan": "least squares"}
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    latent_dim: int = 64  # length of the noise vector z
+    g_width: int = 32  # DCGAN: channels of G's last hidden layer (doubles per coarser scale)
+    d_width: int = 32  # DCGAN: channels of D's first layer (doubles per coarser scale)
+    mlp_hidden: int = 64  # 2D points: units per hidden layer of the MLP GAN
+    mlp_layers: int = 3  # 2D points: hidden layers per MLP
+    lr_g: float = 2e-4  # Adam learning rate of the generator
+    lr_d: float = 2e-4  # Adam learning rate of the discriminator
+    betas_g: tuple[float, float] = (0.5, 0.999)  # Adam betas of the generator
+    betas_d: tuple[float, float] = (0.5, 0.999)  # Adam betas of the discriminator
+    batch_size: int = 64  # real images per step (and as many fakes)
+    d_steps: int = 1  # discriminator updates per generator update
+    loss: str = "hinge"  # "nonsat" (non-saturating), "hinge" or "lsgan" (least squares)
+    label_smoothing: float = 0.0  # real target 1 - s for nonsat and lsgan (Salimans et al. 2016)
+    spectral_norm: bool = True  # spectral norm on D's layers (Miyato et al. 2018)
+    ema_decay: float = 0.999  # moving average of G's weights for samples; 0 switches it off
+    seed: int = 0  # seeds the weights, the data order and the noise
+    device: str = "auto"  # "auto", "cpu" or "cuda"
+    mixed_precision: bool = False  # bf16/fp16 autocast; only on CUDA, ignored on the CPU
+    cpu_threads: int = 0  # torch threads on the CPU; 0 keeps torch's default
+    image_size: int = 28  # side of the images (set from the data)
+    channels: int = 1  # 1 or 3 (set from the data)
+    conditional: bool = False  # G and D take a class label, so you can ask for "a 7"
+    num_classes: int = 0  # classes of a conditional model (set from the data)
+    steps: int = 2000  # generator steps this run trains (a resumed run adds this many)
+    metrics_every: int = 10  # emit losses and speed every N steps
+    samples_every: int = 100  # emit the fixed-noise sample grid every M steps
+    checkpoint_every: int = 500  # write a checkpoint every K steps (0: only at the end)
+    sample_count: int = 64  # fixed-noise samples in the grid (per class row: 8)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "betas_g", tuple(float(b) for b in self.betas_g))
+        object.__setattr__(self, "betas_d", tuple(float(b) for b in self.betas_d))
+        for name in ("latent_dim", "g_width", "d_width", "mlp_hidden", "mlp_layers", "batch_size", "d_steps"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("lr_g", "lr_d"):
+            value = getattr(self, name)
+            if not (0.0 < value <= 1.0):
+                raise ValueError(f"{name} must be in (0, 1], got {value}; try 2e-4")
+        for name in ("betas_g", "betas_d"):
+            betas = getattr(self, name)
+            if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+                raise ValueError(f"{name} must be two numbers in [0, 1), got {betas}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}: choose one of {', '.join(LOSSES)}")
+        if not (0.0 <= self.label_smoothing < 0.5):
+            raise ValueError(f"label smoothing must be in [0, 0.5), got {self.label_smoothing}")
+        if not (0.0 <= self.ema_decay < 1.0):
+            raise ValueError(f"EMA decay must be in [0, 1) (0 switches it off), got {self.ema_decay}")
+        if self.device not in DEVICE_CHOICES and not self.device.startswith("cuda:"):
+            raise ValueError(f"unknown device {self.device!r}: choose one of {', '.join(DEVICE_CHOICES)}")
+        if self.cpu_threads < 0:
+            raise ValueError("CPU threads must be 0 (torch's default) or more")
+        if self.image_size not in IMAGE_SIZES:
+            raise ValueError(f"image size {self.image_size} is not supported: use one of {IMAGE_SIZES}")
+        if self.channels not in (1, 3):
+            raise ValueError(f"images must have 1 or 3 channels, not {self.channels}")
+        if self.num_classes < 0 or self.num_classes == 1:
+            raise ValueError("a conditional GAN needs at least 2 classes (0: take them from the data)")
+        if self.steps < 0:
+            raise ValueError("steps must be 0 or more")
+        for name in ("metrics_every", "samples_every", "sample_count"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.checkpoint_every < 0:
+            raise ValueError("checkpoint_every must be 0 (only at the end) or more")
+
+    @classmethod
+    def preset(cls, name: str, **overrides: Any) -> GANConfig:
+        """A preset from ``GAN_PRESETS`` with some fields replaced."""
+        if name not in GAN_PRESETS:
+            raise ValueError(f"unknown preset {name!r}: choose one of {', '.join(GAN_PRESETS)}")
+        return dataclasses.replace(GAN_PRESETS[name], **overrides)
+
+    def replace(self, **changes: Any) -> GANConfig:
+        return dataclasses.replace(self, **changes)
+
+    def for_data(self, data: Any) -> GANConfig:
+        """Take image shape and class count from a PreparedImages or PointsDataset.
+
+        Raises:
+            ValueError: conditional training on data with fewer than 2 labelled classes.
+        """
+        changes: dict[str, Any] = {}
+        x = getattr(data, "x", None)
+        if x is not None and getattr(x, "ndim", 0) == 4:  # images; points (N x 2) have no shape to take
+            c, h, w = x.shape[1:]
+            if h != w:
+                raise ValueError(f"GANs here train on square images; these are {h} x {w}: add a resize step")
+            changes.update(image_size=int(h), channels=int(c))
+        if self.conditional:
+            labels = data.labels
+            present = {int(v) for v in labels if int(v) >= 0}
+            if len(present) < 2:
+                raise ValueError(
+                    "a conditional GAN needs labelled data with at least 2 classes; "
+                    f"this data has {len(present)}: switch 'conditional' off"
+                )
+            changes["num_classes"] = len(data.label_names)
+        else:
+            changes["num_classes"] = 0
+        return dataclasses.replace(self, **changes)
+
+    def dcgan_config(self) -> DCGANConfig:
+        return DCGANConfig(
+            image_size=self.image_size,
+            channels=self.channels,
+            latent_dim=self.latent_dim,
+            g_width=self.g_width,
+            d_width=self.d_width,
+            num_classes=self.num_classes if self.conditional else 0,
+            spectral_norm=self.spectral_norm,
+        )
+
+    def mlp_config(self) -> MLPGANConfig:
+        return MLPGANConfig(
+            latent_dim=self.latent_dim,
+            hidden=self.mlp_hidden,
+            layers=self.mlp_layers,
+            spectral_norm=self.spectral_norm,
+            num_classes=self.num_classes if self.conditional else 0,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["betas_g"], out["betas_d"] = list(self.betas_g), list(self.betas_d)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GANConfig:
+        """Inverse of ``to_dict``; unknown or mistyped fields raise ``ValueError``."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown GAN settings: {', '.join(unknown)}")
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise ValueError(f"bad GAN settings: {exc}") from exc
+
+
+GAN_PRESETS: dict[str, GANConfig] = {
+    # Tests: 8x8 or 16x16 images, a handful of steps, every cadence at 1-2 steps.
+    "tiny": GANConfig(
+        latent_dim=8, g_width=4, d_width=4, mlp_hidden=8, mlp_layers=2, batch_size=4, image_size=8,
+        steps=6, metrics_every=1, samples_every=2, checkpoint_every=0, sample_count=8, ema_decay=0.9,
+    ),
+    # A quick look: fewer steps and narrower nets.
+    "small": GANConfig(g_width=16, d_width=16, steps=500, samples_every=50, checkpoint_every=250),
+    # The default run: mnist-5k in a few minutes on two CPU cores.
+    "default": GANConfig(),
+    # 2D toy distributions (MLP GAN): faster learning rates, GAN Lab-like cadence.
+    "points": GANConfig(
+        latent_dim=8, mlp_hidden=64, mlp_layers=3, lr_g=1e-3, lr_d=1e-3, betas_g=(0.5, 0.999),
+        betas_d=(0.5, 0.999), batch_size=128, loss="nonsat", spectral_norm=False, ema_decay=0.0,
+        steps=3000, metrics_every=10, samples_every=25, checkpoint_every=1000,
+    ),
+}

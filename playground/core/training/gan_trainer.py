@@ -1,0 +1,288 @@
+"""The GAN procedure: losses, one discriminator step, one generator step, EMA.
+
+``GANTrainer`` owns the two networks, their Adam optimisers and the moving
+average of G; it knows nothing about cadence, events or files (that is the
+loop's job, in ``gan_loop.py``). Step methods return 0-dim tensors that stay on
+the device, so a CUDA run never waits for the GPU unless someone reads them.
+
+References:
+    Goodfellow et al. 2014 (arXiv:1406.2661): the non-saturating G loss.
+    Lim & Ye 2017 (arXiv:1705.02894), Miyato et al. 2018: the hinge loss.
+    Mao et al. 2017 (arXiv:1611.04076): least squares GAN with targets 0 and 1.
+    Karras et al. 2018 (arXiv:1710.10196) and Yazici et al. 2019
+    (arXiv:1806.04498): an exponential moving average of G's weights.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from playground.core.device import amp_dtype, autocast
+from playground.core.models.dcgan import Discriminator, Generator
+from playground.core.models.mlp_gan import PointDiscriminator, PointGenerator
+from playground.core.training.gan_config import GANConfig
+
+WHICH = ("both", "d", "g")
+
+
+def d_loss_fn(loss: str, real: torch.Tensor, fake: torch.Tensor, smoothing: float = 0.0) -> torch.Tensor:
+    """Discriminator loss from D's raw outputs on real and fake batches (N,)."""
+    target = 1.0 - smoothing
+    if loss == "nonsat":
+        return F.softplus(-real).mean() * target + F.softplus(real).mean() * smoothing + F.softplus(fake).mean()
+    if loss == "hinge":
+        return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
+    if loss == "lsgan":
+        return 0.5 * ((real - target) ** 2).mean() + 0.5 * (fake**2).mean()
+    raise ValueError(f"unknown loss {loss!r}")
+
+
+def g_loss_fn(loss: str, fake: torch.Tensor) -> torch.Tensor:
+    """Generator loss from D's raw outputs on a fake batch (N,)."""
+    if loss == "nonsat":
+        return F.softplus(-fake).mean()
+    if loss == "hinge":
+        return -fake.mean()
+    if loss == "lsgan":
+        return 0.5 * ((fake - 1.0) ** 2).mean()
+    raise ValueError(f"unknown loss {loss!r}")
+
+
+def d_belief(loss: str, out: torch.Tensor) -> torch.Tensor:
+    """D's output as "probability real" in [0, 1]: sigmoid of the logit, or the
+    clamped output for least squares (whose targets are 0 and 1)."""
+    out = out.float()
+    return out.clamp(0.0, 1.0) if loss == "lsgan" else torch.sigmoid(out)
+
+
+class GANTrainer:
+    """G, D, their optimisers and EMA-G, and the step functions.
+
+    Args:
+        config: the run's settings, already fitted to the data (``for_data``).
+        device: where the networks and every batch live.
+        kind: "image" (DCGAN) or "points" (MLP GAN on N x 2 points).
+    """
+
+    def __init__(self, config: GANConfig, device: torch.device | str = "cpu", kind: str = "image") -> None:
+        if kind not in ("image", "points"):
+            raise ValueError(f"unknown model kind {kind!r}")
+        if config.conditional and config.num_classes < 2:
+            raise ValueError("a conditional GAN needs num_classes >= 2: call config.for_data(data) first")
+        self.config, self.kind, self.device = config, kind, torch.device(device)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            if kind == "image":
+                self.g: nn.Module = Generator(config.dcgan_config())
+                self.d: nn.Module = Discriminator(config.dcgan_config())
+            else:
+                self.g = PointGenerator(config.mlp_config())
+                self.d = PointDiscriminator(config.mlp_config())
+        self.g.to(self.device).train()
+        self.d.to(self.device).train()
+        self.g_ema: nn.Module | None = None
+        if config.ema_decay > 0:
+            self.g_ema = copy.deepcopy(self.g).eval().requires_grad_(False)
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=config.lr_g, betas=config.betas_g)
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=config.lr_d, betas=config.betas_d)
+        self.noise = torch.Generator(device=self.device).manual_seed(config.seed + 1)
+        self.amp = bool(config.mixed_precision and self.device.type == "cuda")
+        fp16 = self.amp and amp_dtype(self.device) == torch.float16
+        self.scaler = torch.amp.GradScaler("cuda") if fp16 else None
+        self.g_updates = 0  # generator updates so far (drives the EMA warm-up)
+
+    # ---- noise and labels -------------------------------------------------------------
+    def latent(self, n: int) -> torch.Tensor:
+        """Standard normal noise N x latent_dim on the device, from the trainer's own RNG."""
+        return torch.randn(n, self.config.latent_dim, generator=self.noise, device=self.device)
+
+    def _labels(self, labels: torch.Tensor | None, n: int) -> torch.Tensor | None:
+        if not self.config.conditional:
+            return None
+        if labels is None:
+            return torch.randint(0, self.config.num_classes, (n,), generator=self.noise, device=self.device)
+        return labels.to(self.device)
+
+    # ---- the two steps --------------------------------------------------------------------
+    def _backward(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
+        opt.zero_grad(set_to_none=True)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.step(opt)
+            self.scaler.update()
+        else:
+            loss.backward()
+            opt.step()
+
+    def d_step(self, real: torch.Tensor, labels: torch.Tensor | None = None, fake: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """One discriminator update on a real batch and a fresh (or given) fake batch.
+
+        Args:
+            real: float N x C x H x W in [-1, 1] (or N x 2 points), on the device.
+            labels: int64 (N,) class labels, used when conditional.
+            fake: a fake batch to reuse; made from new noise (without gradients) if None.
+        Returns:
+            {"d_loss", "d_real", "d_fake"} as 0-dim tensors (d_real, d_fake in [0, 1]).
+        """
+        cfg = self.config
+        n = real.shape[0]
+        labels = self._labels(labels, n)
+        if fake is None:
+            with torch.no_grad(), autocast(self.device, self.amp):
+                fake = self.g(self.latent(n), labels)
+        with autocast(self.device, self.amp):
+            out_real = self.d(real, labels)
+            out_fake = self.d(fake.detach(), labels)
+            loss = d_loss_fn(cfg.loss, out_real.float(), out_fake.float(), cfg.label_smoothing)
+        self._backward(loss, self.opt_d)
+        return {
+            "d_loss": loss.detach(),
+            "d_real": d_belief(cfg.loss, out_real.detach()).mean(),
+            "d_fake": d_belief(cfg.loss, out_fake.detach()).mean(),
+        }
+
+    def g_step(self, n: int | None = None, labels: torch.Tensor | None = None, fake: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """One generator update (then the EMA update).
+
+        Args:
+            n: batch size when no ``fake`` is given (default: the config's).
+            labels: int64 (n,) labels for a conditional G; random if None.
+            fake: G's output with its graph, to reuse from the D step.
+        Returns:
+            {"g_loss", "d_fake_g"}: G's loss and D's belief in the fakes it was shown.
+        """
+        cfg = self.config
+        if fake is None:
+            n = n or cfg.batch_size
+            labels = self._labels(labels, n)
+            with autocast(self.device, self.amp):
+                fake = self.g(self.latent(n), labels)
+        with autocast(self.device, self.amp):
+            out = self.d(fake, labels if cfg.conditional else None)
+            loss = g_loss_fn(cfg.loss, out.float())
+        self._backward(loss, self.opt_g)
+        self.opt_d.zero_grad(set_to_none=True)  # G's backward left gradients in D
+        self.g_updates += 1
+        self._update_ema()
+        return {"g_loss": loss.detach(), "d_fake_g": d_belief(cfg.loss, out.detach()).mean()}
+
+    def step(self, real: torch.Tensor, labels: torch.Tensor | None = None, which: str = "both") -> dict[str, torch.Tensor]:
+        """One training step: ``d_steps`` D updates then one G update ("both"), or one of them.
+
+        ``real`` may hold ``d_steps`` batches stacked (the loop passes that); each D
+        update takes one chunk. With one D step, G's fake batch is made once,
+        detached for D and reused with its graph for G (saves a G forward).
+        """
+        if which not in WHICH:
+            raise ValueError(f"which must be one of {WHICH}, got {which!r}")
+        cfg = self.config
+        if which == "g":
+            n = min(real.shape[0], cfg.batch_size) if real is not None else cfg.batch_size
+            lab = labels[:n] if labels is not None else None
+            return self.g_step(n, self._labels(lab, n))
+        chunks = max(1, min(cfg.d_steps, real.shape[0] // max(1, cfg.batch_size))) if which == "both" else 1
+        reals = real.chunk(chunks) if chunks > 1 else [real]
+        labs = labels.chunk(chunks) if (labels is not None and chunks > 1) else [labels] * len(reals)
+        if which == "d":
+            return self.d_step(reals[0], labs[0])
+        out: dict[str, torch.Tensor] = {}
+        for i in range(cfg.d_steps):
+            r, lab = reals[i % len(reals)], labs[i % len(reals)]
+            if i == cfg.d_steps - 1:
+                lab = self._labels(lab, r.shape[0])
+                with autocast(self.device, self.amp):
+                    fake = self.g(self.latent(r.shape[0]), lab)  # with graph, for the G step
+                out = self.d_step(r, lab, fake=fake)
+                out.update(self.g_step(labels=lab, fake=fake))
+            else:
+                out = self.d_step(r, lab)
+        return out
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        if self.g_ema is None:
+            return
+        n = self.g_updates
+        decay = min(self.config.ema_decay, (1.0 + n) / (10.0 + n))  # warm-up: early G moves fast
+        ema_p = [p for p in self.g_ema.parameters()]
+        torch._foreach_lerp_(ema_p, [p.detach() for p in self.g.parameters()], 1.0 - decay)
+        for b_ema, b in zip(self.g_ema.buffers(), self.g.buffers(), strict=True):
+            b_ema.copy_(b)
+
+    # ---- sampling --------------------------------------------------------------------------
+    @torch.no_grad()
+    def sample(self, z: torch.Tensor, labels: torch.Tensor | None = None, ema: bool = True) -> torch.Tensor:
+        """G(z) in eval mode (the EMA copy when there is one and ``ema``), on the device.
+
+        Returns float32 N x C x H x W in [-1, 1] (or N x 2 normalised points).
+        """
+        net = self.g_ema if (ema and self.g_ema is not None) else self.g
+        was_training = net.training
+        net.eval()
+        try:
+            with autocast(self.device, self.amp):
+                out = net(z.to(self.device), self._labels(labels, z.shape[0]))
+        finally:
+            net.train(was_training)
+        return out.float()
+
+    # ---- learning rates and state -------------------------------------------------------
+    def set_lr(self, g: float | None = None, d: float | None = None) -> None:
+        """Change learning rates mid-run (takes effect at the next step)."""
+        for value, opt in ((g, self.opt_g), (d, self.opt_d)):
+            if value is None:
+                continue
+            if not (value > 0.0):
+                raise ValueError(f"a learning rate must be positive, got {value}")
+            for group in opt.param_groups:
+                group["lr"] = float(value)
+
+    @property
+    def lr(self) -> tuple[float, float]:
+        """(lr_g, lr_d) in force now."""
+        return float(self.opt_g.param_groups[0]["lr"]), float(self.opt_d.param_groups[0]["lr"])
+
+    def model_state(self) -> dict[str, dict[str, torch.Tensor]]:
+        """{"g", "d", "g_ema"} state dicts (g_ema only with EMA on)."""
+        out = {"g": self.g.state_dict(), "d": self.d.state_dict()}
+        if self.g_ema is not None:
+            out["g_ema"] = self.g_ema.state_dict()
+        return out
+
+    def optim_state(self) -> dict[str, Any]:
+        return {"g": self.opt_g.state_dict(), "d": self.opt_d.state_dict(), "g_updates": self.g_updates}
+
+    def load_model_state(self, state: dict[str, dict[str, torch.Tensor]]) -> None:
+        """Load weights; raises RuntimeError when they do not fit these networks."""
+        self.g.load_state_dict(state["g"])
+        self.d.load_state_dict(state["d"])
+        if self.g_ema is not None:
+            self.g_ema.load_state_dict(state.get("g_ema", state["g"]))
+
+    def load_optim_state(self, state: dict[str, Any]) -> None:
+        self.opt_g.load_state_dict(state["g"])
+        self.opt_d.load_state_dict(state["d"])
+        self.g_updates = int(state.get("g_updates", 0))
+
+    def snapshot(self) -> dict[str, Any]:
+        """An on-device copy of everything a step changes (to roll back after a NaN)."""
+        return copy.deepcopy({"model": self.model_state(), "optim": self.optim_state()})
+
+    def restore(self, snap: dict[str, Any]) -> None:
+        lr = self.lr
+        self.load_model_state(snap["model"])
+        self.load_optim_state(snap["optim"])
+        self.set_lr(*lr)  # keep learning rates the user set since the snapshot
+
+
+def __getattr__(name: str) -> Any:  # the loop lives in gan_loop.py; keep the old import path working
+    if name == "train_gan_job":
+        from playground.core.training.gan_loop import train_gan_job
+
+        return train_gan_job
+    raise AttributeError(name)

@@ -1,0 +1,259 @@
+"""The GAN loop job: event order, cancel, pause and step once, NaN, alerts, 2D mode, resume."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from playground.core.data.dataset import PointsDataset, PreparedImages
+from playground.core.jobs import JobCancelled, JobControl, Metrics, Progress, Samples, Status, collect, run_to_end
+from playground.core.models import dcgan
+from playground.core.training import GANConfig, train_gan_job
+
+
+def bars(n: int = 48, size: int = 8, classes: int = 3) -> PreparedImages:
+    rng = np.random.default_rng(0)
+    labels = np.arange(n) % classes
+    x = np.full((n, 1, size, size), -1.0, dtype=np.float32) + rng.normal(0, 0.05, (n, 1, size, size)).astype(np.float32)
+    for i, k in enumerate(labels):
+        x[i, 0, 2 * k, :] = 1.0
+    return PreparedImages(np.clip(x, -1, 1), labels, [f"c{k}" for k in range(classes)], {"kind": "minus1_1"}, {"p": 1})
+
+
+def ring(n: int = 200) -> PointsDataset:
+    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    return PointsDataset("ring", np.stack([3 * np.cos(t) + 1, 3 * np.sin(t)], 1), np.arange(n) % 2, ["a", "b"])
+
+
+def kinds(events):
+    return [type(e).__name__ for e in events]
+
+
+def test_event_order_and_payloads():
+    cfg = GANConfig.preset("tiny", steps=4, metrics_every=1, samples_every=2)
+    result, events = collect(train_gan_job(bars(), cfg))
+    assert isinstance(events[0], Status) and isinstance(events[1], Progress)
+    body = [k for k in kinds(events) if k != "Status"]
+    assert body[:6] == ["Progress", "Metrics", "Progress", "Metrics", "Samples", "Progress"]
+    metrics = [e for e in events if isinstance(e, Metrics)]
+    assert [m.step for m in metrics] == [1, 2, 3, 4]
+    for key in ("d_loss", "g_loss", "d_real", "d_fake", "steps_per_s", "images_per_s", "epoch", "elapsed", "eta",
+                "memory_mb", "lr_g", "lr_d"):
+        assert key in metrics[-1].values
+    assert "diversity" in metrics[1].values and "diversity" not in metrics[0].values
+    sample = next(e for e in events if isinstance(e, Samples))
+    assert sample.kind == "grid" and sample.images.dtype == np.uint8
+    assert sample.images.shape == (8, 8, 8, 1)
+    assert sample.extra["cols"] * sample.extra["rows"] >= 8
+    assert events[-1] == Progress(4, 4, "done")
+    assert result.step == 4 and result.checkpoint is None
+    assert list(result.history.steps("d_loss")) == [1, 2, 3, 4]
+
+
+def test_conditional_grid_has_one_row_per_class():
+    cfg = GANConfig.preset("tiny", steps=2, conditional=True)
+    _, events = collect(train_gan_job(bars(), cfg))
+    sample = next(e for e in events if isinstance(e, Samples))
+    assert sample.extra["rows"] == 3 and sample.images.shape[0] == 3 * 8
+    assert list(sample.extra["labels"][:9]) == [0] * 8 + [1]
+
+
+def test_cancel_takes_effect_within_one_step():
+    control = JobControl()
+    gen = train_gan_job(bars(), GANConfig.preset("tiny", steps=1000))(control)
+    seen = []
+    for event in gen:
+        seen.append(event)
+        if isinstance(event, Metrics) and event.step == 3:
+            control.cancel()
+            break
+    with pytest.raises(JobCancelled):
+        for event in gen:
+            assert not isinstance(event, Metrics), "a step ran after cancel"
+
+
+def test_cancel_from_another_thread_is_prompt():
+    control = JobControl()
+    events: list = []
+    done = threading.Event()
+
+    def work():
+        try:
+            run_to_end(train_gan_job(bars(), GANConfig.preset("tiny", steps=100_000)), events.append, control)
+        except JobCancelled:
+            done.set()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not any(isinstance(e, Metrics) for e in events) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    control.cancel()
+    thread.join(5)
+    assert done.is_set() and not thread.is_alive()
+
+
+def _wait(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_pause_step_once_and_resume():
+    control = JobControl()
+    events: list = []
+    cfg = GANConfig.preset("tiny", steps=40, metrics_every=5, samples_every=10)
+    thread = threading.Thread(target=lambda: events.append(run_to_end(train_gan_job(bars(), cfg), events.append, control)))
+    control.pause()
+    thread.start()
+    time.sleep(0.3)
+    assert not any(isinstance(e, Metrics) for e in events), "trained while paused"
+    control.send("step_once", "d")
+    assert _wait(lambda: any(isinstance(e, Metrics) for e in events))
+    first = [e for e in events if isinstance(e, Metrics)][0]
+    assert first.step == 1 and "d_loss" in first.values and "g_loss" not in first.values
+    control.send("step_once", "g")
+    assert _wait(lambda: sum(isinstance(e, Metrics) for e in events) == 2)
+    second = [e for e in events if isinstance(e, Metrics)][1]
+    assert second.step == 2 and "g_loss" in second.values and "d_loss" not in second.values
+    assert sum(isinstance(e, Samples) for e in events) == 2  # a step once shows its effect at once
+    control.send("set_lr_g", 1e-3)
+    control.send("step_once", "both")
+    assert _wait(lambda: sum(isinstance(e, Metrics) for e in events) == 3)
+    third = [e for e in events if isinstance(e, Metrics)][2]
+    assert third.values["lr_g"] == pytest.approx(1e-3)
+    control.resume()
+    thread.join(30)
+    assert not thread.is_alive()
+    result = events[-1]
+    assert result.step == 40
+    steps = [e.step for e in events if isinstance(e, Metrics)]
+    assert steps == sorted(steps) and steps[-1] == 40
+
+
+def test_nan_loss_pauses_with_a_clear_error():
+    data = bars()
+    data.x[:] = np.nan
+    control = JobControl()
+    gen = train_gan_job(data, GANConfig.preset("tiny", steps=50))(control)
+    error = None
+    for event in gen:
+        if isinstance(event, Status) and event.level == "error":
+            error = event
+            break
+    assert error is not None and "loss became NaN at step 1" in error.message
+    assert "learning rate" in error.message
+    assert control.paused
+    control.cancel()
+    with pytest.raises(JobCancelled):
+        next(gen)
+
+
+def test_huge_learning_rate_is_caught_not_crashed():
+    control = JobControl()
+    cfg = GANConfig.preset("tiny", steps=200, spectral_norm=False, loss="nonsat", metrics_every=1)
+    gen = train_gan_job(bars(), cfg)(control)
+    control.send("set_lr_d", 1e9)
+    control.send("set_lr_g", 1e9)
+    for event in gen:
+        if isinstance(event, Status) and event.level == "error":
+            assert "NaN" in event.message and control.paused
+            control.cancel()
+            with pytest.raises(JobCancelled):
+                next(gen)
+            return
+        if isinstance(event, Metrics):
+            assert np.isfinite(event.values["d_loss"])
+    # Survived 200 steps at lr 1e9 without a NaN: also fine, nothing crashed.
+
+
+def test_forced_collapse_raises_the_alert(monkeypatch):
+    state = {"collapse": False}
+    real_forward = dcgan.Generator.forward
+
+    def forward(self, z, labels=None):
+        out = real_forward(self, z, labels)
+        varied = torch.tanh(3 * z.repeat(1, 8)[:, :64].reshape(-1, 1, 8, 8))  # as varied as the noise
+        if state["collapse"]:
+            varied = torch.zeros_like(varied)  # every sample the same image
+        return varied + 0 * out
+
+    monkeypatch.setattr(dcgan.Generator, "forward", forward)
+    control = JobControl()
+    gen = train_gan_job(bars(), GANConfig.preset("tiny", steps=40, samples_every=2))(control)
+    warnings = []
+    for event in gen:
+        if isinstance(event, Samples) and event.step == 8:
+            state["collapse"] = True
+        if isinstance(event, Status) and event.level == "warning":
+            warnings.append((event, control))
+    collapse = [w for w, _ in warnings if "mode collapse" in w.message]
+    assert len(collapse) == 1, [w.message for w, _ in warnings]  # raised once, not at every sample step
+
+
+def test_points_mode_payload():
+    cfg = GANConfig.preset("tiny", steps=2, samples_every=2)
+    _, events = collect(train_gan_job(ring(), cfg))
+    sample = next(e for e in events if isinstance(e, Samples))
+    assert sample.kind == "points2d" and sample.images.shape == (0, 1, 1, 1)
+    ex = sample.extra
+    assert ex["real"].shape[1] == 2 and ex["fake"].shape == (500, 2) and ex["grad"].shape == (500, 2)
+    assert ex["d_surface"].shape == (len(ex["grid_y"]), len(ex["grid_x"]))
+    assert 0.0 <= ex["d_surface"].min() and ex["d_surface"].max() <= 1.0
+    assert ex["real"][:, 0].mean() == pytest.approx(1.0, abs=0.3)  # data coordinates, not normalised
+
+
+def test_points_learn_the_ring():
+    cfg = GANConfig.preset("points", steps=300, samples_every=300, metrics_every=50)
+    _, events = collect(train_gan_job(ring(400), cfg))
+    fake = [e for e in events if isinstance(e, Samples)][-1].extra["fake"]
+    radius = np.hypot(fake[:, 0] - 1, fake[:, 1])
+    assert abs(np.median(radius) - 3.0) < 1.0
+
+
+def test_stop_command_saves_and_returns(tmp_path):
+    control = JobControl()
+    gen = train_gan_job(bars(), GANConfig.preset("tiny", steps=1000), out_dir=tmp_path)(control)
+    for event in gen:
+        if isinstance(event, Metrics) and event.step == 2:
+            control.send("checkpoint")
+            control.send("stop")
+    # the generator finished by itself
+    assert (tmp_path / "checkpoint" / "meta.json").is_file()
+
+
+def test_resume_continues_steps_and_history(tmp_path):
+    cfg = GANConfig.preset("tiny", steps=6)
+    first = run_to_end(train_gan_job(bars(), cfg, out_dir=tmp_path))
+    assert first.checkpoint and (tmp_path / "checkpoint" / "model.safetensors").is_file()
+    result, events = collect(train_gan_job(bars(), cfg.replace(steps=4, lr_g=1e-3), out_dir=tmp_path, resume_from=tmp_path))
+    assert result.step == 10
+    assert list(result.history.steps("d_loss")) == list(range(1, 11))
+    assert [e.step for e in events if isinstance(e, Metrics)] == [7, 8, 9, 10]
+    assert any("resumed from step 6" in e.message for e in events if isinstance(e, Status))
+    assert result.metrics["lr_g"] == pytest.approx(1e-3)
+
+
+def test_resume_refuses_other_data(tmp_path):
+    run_to_end(train_gan_job(bars(), GANConfig.preset("tiny", steps=2), out_dir=tmp_path))
+    with pytest.raises(ValueError, match="16"):
+        run_to_end(train_gan_job(bars(size=16), GANConfig.preset("tiny"), resume_from=tmp_path))
+
+
+def test_same_seed_same_run():
+    def run(seed):
+        _, events = collect(train_gan_job(bars(), GANConfig.preset("tiny", seed=seed, steps=4)))
+        losses = [e.values["d_loss"] for e in events if isinstance(e, Metrics)]
+        grid = [e.images for e in events if isinstance(e, Samples)][-1]
+        return losses, grid
+
+    (la, ga), (lb, gb), (lc, _) = run(5), run(5), run(6)
+    assert la == lb and np.array_equal(ga, gb)
+    assert la != lc
