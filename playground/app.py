@@ -34,4 +34,12 @@ def run_app(argv: list[str] | None = None) -> int:
     window = build_main_window()
     window.show()
     window.datasets_tab.select_default("image")
-    return app.exec()
+    code = app.exec()
+    if not window.runner.shutdown(timeout_s=0.5):
+        # A worker is still inside a call that cannot be interrupted (importing
+        # torch, say): leave without running Qt's destructors, which would abort
+        # on a running QThread. Checkpoints are written atomically, so nothing is lost.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

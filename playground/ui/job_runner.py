@@ -15,7 +15,7 @@ import time
 import traceback
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from playground.core.jobs import Job, JobCancelled, JobControl, Progress
 
@@ -56,6 +56,19 @@ class JobHandle(QObject):
         self._done = False
 
     def start(self) -> None:
+        """Start the worker once control is back in the event loop.
+
+        Signals connected only at emit time are delivered, so the thread starts
+        after the caller had the chance to connect to this handle.
+        """
+        QTimer.singleShot(0, self._start_now)
+
+    def _start_now(self) -> None:
+        if self.control.cancelled:  # cancelled before it began (a newer job, or shutdown)
+            self._done = True
+            self.cancelled.emit()
+            self.ended.emit()
+            return
         self._thread.start()
 
     def cancel(self) -> None:
@@ -71,7 +84,12 @@ class JobHandle(QObject):
         self.control.send(command, value)
 
     def is_running(self) -> bool:
+        """True until ``ended`` has been delivered (the GUI's view of the job)."""
         return not self._done
+
+    def is_alive(self) -> bool:
+        """True while the worker thread exists and has not finished."""
+        return not self._done and not self._thread.isFinished()
 
     def join(self, timeout_s: float) -> bool:
         """Wait for the worker thread (only at shutdown and in tests)."""
@@ -152,9 +170,8 @@ class JobRunner(QObject):
     def start(self, slot: str, job: Job, *, uses_device: bool = False) -> JobHandle:
         """Start ``job`` in a worker; cancel whatever ran in ``slot`` before.
 
-        Connect to the handle's signals right after this returns: events are
-        queued to the GUI thread, so none is delivered before the caller's slot
-        returns to the event loop.
+        Connect to the handle's signals right after this returns: the worker
+        starts only when control is back in the event loop.
         """
         previous = self._slots.get(slot)
         if previous is not None and previous.is_running():
@@ -172,7 +189,8 @@ class JobRunner(QObject):
         return handle if handle is not None and handle.is_running() else None
 
     def active_jobs(self) -> list[str]:
-        return [h.name for h in self._all if h.is_running()]
+        """Jobs whose worker thread has not finished."""
+        return [h.name for h in self._all if h.is_alive()]
 
     def shutdown(self, timeout_s: float = 2.0) -> bool:
         """Cancel every job and join each within the shared timeout."""

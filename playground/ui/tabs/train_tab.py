@@ -48,6 +48,9 @@ REDRAW_MS = 66  # ~15 Hz, whatever the training speed
 FORM_FIELDS = ("steps", "batch_size", "latent_dim", "lr_g", "lr_d", "betas_g", "betas_d", "d_steps", "loss",
                "label_smoothing", "spectral_norm", "ema_decay", "conditional", "seed", "device",
                "mixed_precision", "cpu_threads")
+FORM_LABELS = {"lr_g": "Learning rate G", "lr_d": "Learning rate D", "betas_g": "Adam betas G", "betas_d": "Adam betas D",
+               "d_steps": "D steps per G step", "ema_decay": "EMA of G (decay)", "cpu_threads": "CPU threads (0: auto)",
+               "latent_dim": "Latent size"}
 
 
 def paced(job: Job, delay_s: list[float]) -> Job:
@@ -102,6 +105,7 @@ class TrainTab(QWidget):
         self.preset.addItems(list(GAN_PRESETS))
         self.preset.setCurrentText("default")
         self.form = ConfigForm(GAN_PRESETS["default"], FORM_FIELDS, choices={"loss": LOSSES, "device": DEVICE_CHOICES},
+                               labels=FORM_LABELS,
                                ranges={"steps": (1, 10_000_000), "batch_size": (1, 4096), "latent_dim": (1, 1024),
                                        "d_steps": (1, 10), "label_smoothing": (0.0, 0.45), "ema_decay": (0.0, 0.9999),
                                        "seed": (0, 2**31 - 1), "cpu_threads": (0, 256)})

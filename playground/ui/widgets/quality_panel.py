@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from playground.core.training.history import MetricHistory
 from playground.ui.widgets.loss_plot import LossPlot
@@ -56,12 +56,14 @@ class QualityPanel(QWidget):
         pair.addWidget(self.sample_image)
         pair.addWidget(self.nearest_image)
         pair.addWidget(self.nearest_text, 1)
+        self.pages = QTabWidget()
+        self.pages.addTab(self.shares, "Classes")
+        self.pages.addTab(self.fid_plot, "Fréchet distance")
+        self.pages.addTab(self.coverage_plot, "Coverage")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary)
-        layout.addWidget(self.shares, 2)
-        layout.addWidget(self.fid_plot, 2)
-        layout.addWidget(self.coverage_plot, 2)
+        layout.addWidget(self.pages, 1)
         layout.addLayout(pair)
 
     def refresh(self, history: MetricHistory) -> None:
@@ -71,10 +73,11 @@ class QualityPanel(QWidget):
     def set_shares(self, names: list[str], data_share: np.ndarray, sample_share: np.ndarray) -> None:
         self.shares.set_shares(names, data_share, sample_share)
         top = int(np.argmax(sample_share)) if len(sample_share) else 0
+        low = int(np.argmin(sample_share)) if len(sample_share) else 0
         self.summary.setText(
-            f"The classifier (a discriminative model trained on the same data) recognises "
-            f"{float(np.sum(sample_share)):.0%} of the samples as some class; the most common is "
-            f"'{names[top]}' at {float(sample_share[top]):.0%} (it is {float(data_share[top]):.0%} of the data).")
+            f"The classifier (a discriminative model trained on the same data) says the samples are most often "
+            f"'{names[top]}' ({float(sample_share[top]):.0%}; {float(data_share[top]):.0%} of the data) and least often "
+            f"'{names[low]}' ({float(sample_share[low]):.0%}; {float(data_share[low]):.0%} of the data).")
 
     def show_nearest(self, sample: np.ndarray, nearest: np.ndarray, text: str) -> None:
         self.sample_image.setPixmap(to_pixmap(sample, 84))

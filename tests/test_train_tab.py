@@ -1,0 +1,128 @@
+"""The Train tab runs real tiny GAN training through the real runner, driven by its buttons."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from playground.core.data.bundled import load_bundled
+from playground.core.data.dataset import ImageDataset
+from playground.ui.dataset_store import DatasetStore
+from playground.ui.tabs.train_tab import TrainTab
+
+
+def small_mnist(n: int = 64) -> ImageDataset:
+    full = load_bundled("mnist-5k")
+    pick = np.concatenate([np.flatnonzero(full.labels == k)[: n // 10 + 1] for k in range(10)])[:n]
+    return ImageDataset("mnist-small", full.images[pick], full.labels[pick], full.label_names)
+
+
+@pytest.fixture
+def tab(qtbot, runner):
+    store = DatasetStore()
+    widget = TrainTab(store, runner)
+    qtbot.addWidget(widget)
+    widget.resize(1300, 800)
+    widget.show()
+    yield widget
+    for handle in list(runner._all):
+        handle.cancel()
+    qtbot.waitUntil(lambda: not runner.active_jobs(), timeout=30_000)
+
+
+def _use(tab, dataset) -> None:
+    tab._store.add(dataset)
+    tab._store.set_current(dataset)
+
+
+def test_tiny_run_draws_curves_and_sample_grids(qtbot, tab):
+    _use(tab, small_mnist())
+    tab.preset.setCurrentText("tiny")
+    tab.form.widget("steps").setValue(8)
+    qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
+    assert tab.is_running() and not tab.start_button.isEnabled()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=120_000)
+    assert tab.history().last_step() == 8
+    qtbot.waitUntil(lambda: tab.loss_plot._curves["d_loss"].getData()[0] is not None
+                    and len(tab.loss_plot._curves["d_loss"].getData()[0]) >= 8, timeout=5000)
+    assert np.isfinite(tab.loss_plot._curves["g_loss"].getData()[1]).all()
+    assert len(tab.timeline.frames()) >= 3
+    assert tab.timeline.image.pixmap() is not None and not tab.timeline.image.pixmap().isNull()
+    assert tab.start_button.isEnabled()
+    assert any("checkpoint" in tab.alerts.item(i).text() for i in range(tab.alerts.count()))
+
+
+def test_pause_step_once_resume_and_stop(qtbot, tab):
+    _use(tab, small_mnist())
+    tab.preset.setCurrentText("tiny")
+    tab.form.widget("steps").setValue(100_000)
+    tab.start_button.click()
+    qtbot.waitUntil(lambda: tab.history().last_step() >= 2, timeout=120_000)
+    tab.pause_button.click()
+    assert tab.pause_button.text() == "Resume"
+    qtbot.wait(300)
+    paused_at = tab.history().last_step()
+    qtbot.wait(300)
+    assert tab.history().last_step() == paused_at
+    tab.step_button.click()
+    qtbot.waitUntil(lambda: tab.history().last_step() == paused_at + 1, timeout=10_000)
+    tab.pause_button.click()
+    qtbot.waitUntil(lambda: tab.history().last_step() > paused_at + 3, timeout=10_000)
+    tab.stop_button.click()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
+    assert tab._checkpoint is not None
+
+
+def test_points_mode_draws_the_gan_lab_view(qtbot, tab):
+    _use(tab, load_bundled("toy-ring"))
+    assert tab.preset.currentText() == "points"
+    tab.form.widget("steps").setValue(60)
+    tab.start_button.click()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=120_000)
+    qtbot.waitUntil(lambda: len(tab.points_view.fake.getData()[0]) > 0, timeout=5000)
+    assert tab.visual.currentWidget() is tab.points_view
+    assert tab.points_view.surface.image is not None
+
+
+def test_bad_setting_is_shown_in_place(qtbot, tab):
+    _use(tab, small_mnist())
+    tab.form.widget("lr_g").setText("0")
+    tab.form.widget("lr_g").editingFinished.emit()
+    assert "lr_g" in tab.config_error.text()
+    tab.start_button.click()
+    assert not tab.is_running()
+
+
+def test_text_dataset_is_refused_with_a_message(qtbot, tab):
+    _use(tab, load_bundled("first-names"))
+    tab.start_button.click()
+    assert not tab.is_running()
+    assert "image" in tab.alerts.item(tab.alerts.count() - 1).text()
+
+
+def test_closing_the_window_mid_training_exits_fast_and_keeps_the_checkpoint(qtbot, tmp_path):
+    from playground.app import build_main_window
+
+    window = build_main_window()
+    qtbot.addWidget(window)
+    window.show()
+    tab = window.tabs.widget(window.tabs.count() - 1)
+    assert isinstance(tab, TrainTab)
+    _use(tab, small_mnist())
+    tab.preset.setCurrentText("tiny")
+    tab.form.widget("steps").setValue(100_000)
+    tab.start_button.click()
+    qtbot.waitUntil(lambda: tab.history().last_step() >= 3, timeout=120_000)
+    tab._handle.send("checkpoint")
+    qtbot.waitUntil(lambda: any("checkpoint saved" in tab.alerts.item(i).text() for i in range(tab.alerts.count())), timeout=30_000)
+    t0 = time.monotonic()
+    window.close()
+    assert time.monotonic() - t0 < 2.0
+    assert not window.runner.active_jobs() or all(not h.is_running() for h in window.runner._all)
+    from playground.core.training.checkpoint import load_checkpoint
+
+    ckpt = load_checkpoint(tab._run_dir, "cpu")
+    assert ckpt.step >= 3
