@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "playground.cli.preprocess_cmd",
     "playground.cli.train_cmd",
     "playground.cli.screenshot_cmd",
+    "playground.cli.bench_cmd",
 )
 
 

@@ -235,7 +235,8 @@ class TrainTab(QWidget):
             self.data_label.setText(f"{dataset.name} is {dataset.modality}: a GAN here trains on images or 2D points.")
 
     # -- run control ----------------------------------------------------------
-    def start(self, config: GANConfig | None = None, resume_from: str | None = None) -> JobHandle | None:
+    def start(self, config: GANConfig | None = None, resume_from: str | None = None, judge: bool = True) -> JobHandle | None:
+        """Start training on the current dataset; returns the job, or None with a message shown."""
         dataset = self._store.current
         if not isinstance(dataset, (ImageDataset, PointsDataset)):
             self._alert("Pick an image dataset or a 2D distribution on the Datasets tab first.", "warning")
@@ -252,7 +253,7 @@ class TrainTab(QWidget):
         if points and self._delay[0] > 0:
             config = config.replace(samples_every=1, metrics_every=1)
         self._run_dir = runs_dir() / f"gan-{dataset.name}-{datetime.now():%Y%m%d-%H%M%S}"
-        job = gan_session_job(dataset, config, prepared=prepared, out_dir=self._run_dir, resume_from=resume_from)
+        job = gan_session_job(dataset, config, prepared=prepared, out_dir=self._run_dir, resume_from=resume_from, judge=judge)
         self._reset_views(points)
         self._handle = handle = self._runner.start(SLOT, paced(job, self._delay), uses_device=True)
         handle.event_emitted.connect(self._on_job_event)

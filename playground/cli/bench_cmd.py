@@ -1,0 +1,90 @@
+"""``python -m playground bench gan --json``: training speed bare vs in the app, and GUI lateness."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+from playground.cli import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    bench = subparsers.add_parser("bench", help="measure speed (prints JSON figures)")
+    sub = bench.add_subparsers(dest="bench_what", required=True)
+    gan = sub.add_parser("gan", help="GAN steps/s bare vs through the app, and the GUI thread's lateness")
+    gan.add_argument("--dataset", default="mnist-5k")
+    gan.add_argument("--preset", default="default")
+    gan.add_argument("--steps", type=int, default=300, help="steps timed in the app run")
+    gan.add_argument("--bare-steps", type=int, default=60, help="steps timed per thread count in the bare loop")
+    gan.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    gan.add_argument("--json", action="store_true", help="print only the JSON object")
+    gan.set_defaults(func=run_bench_gan)
+
+
+def run_bench_gan(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from playground.core.data.bundled import load_bundled
+    from playground.core.data.dataset import PointsDataset
+    from playground.core.device import describe_device, resolve_device
+    from playground.core.preprocess import default_pipeline, prepare
+    from playground.core.training.bench import best_thread_count
+    from playground.core.training.gan_config import GANConfig
+
+    try:
+        dataset = load_bundled(args.dataset)
+        config = GANConfig.preset(args.preset, device=args.device)
+        device = resolve_device(args.device)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    data = dataset if isinstance(dataset, PointsDataset) else prepare(dataset, default_pipeline(dataset))[0]
+    log = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr))
+    log(f"bare loop on {describe_device(device)}: trying thread counts")
+    if device.type == "cuda":
+        from playground.core.training.bench import bare_steps_per_s
+
+        threads, bare, rates = 0, bare_steps_per_s(data, config, args.bare_steps), {}
+    else:
+        threads, bare, rates = best_thread_count(data, config, args.bare_steps)
+    log(f"bare: {bare:.2f} steps/s with {threads} thread(s) {rates}")
+
+    from PySide6.QtWidgets import QApplication
+
+    from playground.app import build_main_window
+    from playground.cli.screenshot_cmd import wait_until
+    from playground.ui.bench import app_steps_per_s
+
+    app = QApplication.instance() or QApplication([])
+    window = build_main_window()
+    window.resize(1400, 850)
+    window.show()
+    window.datasets_tab.select(args.dataset)
+    wait_until(app, lambda: window.datasets_tab.shown_overview() is not None and not window.datasets_tab.is_loading(), 60)
+    warmup = 20
+    app_config = config.replace(steps=args.steps + warmup, cpu_threads=threads, checkpoint_every=0)
+    log(f"app: {args.steps} steps through the job runner with the Train tab redrawing")
+    try:
+        result = app_steps_per_s(app, window, app_config, warmup_steps=warmup)
+    finally:
+        window.close()
+    late = result.lateness_ms if len(result.lateness_ms) else np.zeros(1)
+    figures = {
+        "dataset": args.dataset,
+        "preset": args.preset,
+        "device": describe_device(device),
+        "threads": threads,
+        "steps_per_s_bare_by_threads": {str(k): round(v, 3) for k, v in rates.items()},
+        "steps_per_s_bare": round(bare, 3),
+        "steps_per_s_app": round(result.steps_per_s, 3),
+        "ratio": round(result.steps_per_s / bare, 3),
+        "ui_lateness_ms_p50": round(float(np.percentile(late, 50)), 2),
+        "ui_lateness_ms_p99": round(float(np.percentile(late, 99)), 2),
+        "ui_lateness_ms_max": round(float(late.max()), 2),
+        "ui_timer_ticks": int(len(result.lateness_ms)),
+        "app_steps_timed": result.steps,
+    }
+    print(json.dumps(figures, indent=None if args.json else 2))
+    return 0
