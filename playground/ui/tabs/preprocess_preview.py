@@ -6,9 +6,10 @@ Each job returns a plain result (a problem the user can fix comes back as
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from playground.core.preprocess import (
 )
 from playground.core.preprocess.prepare import PREVIEW_CHARS
 
+NOUNS = {"image": "images", "text": "characters", "audio": "clips", "points": "points"}
 PREVIEW_ITEMS = 8  # thumbnails (and clips for the amplitude histogram)
 VARIANTS = 16  # augmented variants of one image
 TEXT_CHUNKS = 16  # ~4 KB chunks spread over a corpus for token statistics
@@ -117,16 +119,10 @@ def preview_job(dataset: Any, pipeline: Pipeline, offset: int = 0, clip: int = 0
         except ValueError as exc:
             result = PreviewResult(dataset.modality, [], error=str(exc))
         control.checkpoint()
-        return _timed(result, time.perf_counter() - start)
+        return replace(result, seconds=time.perf_counter() - start)
         yield  # a generator with no events: a preview takes a fraction of a second
 
     return job
-
-
-def _timed(result: PreviewResult, seconds: float) -> PreviewResult:
-    from dataclasses import replace
-
-    return replace(result, seconds=seconds)
 
 
 def _all_removed(after: Sequence[Any], noun: str) -> str:
@@ -190,8 +186,8 @@ def _text(dataset: Any, pipeline: Pipeline, offset: int, control: JobControl) ->
     return PreviewResult(
         "text", [shown], [before], [after],
         before_values=_cap(words), after_values=_cap(lengths[ids]),
-        before_title="Before: word lengths (characters)", after_title=f"After: {tokenizer.kind} token lengths (characters)",
-        integer_values=True, tokens=stats, warning=warning)
+        before_title="Before: word lengths (characters)",
+        after_title=f"After: {tokenizer.kind} token lengths (characters)", integer_values=True, tokens=stats, warning=warning)
 
 
 def _audio(dataset: Any, pipeline: Pipeline, offset: int, clip: int) -> PreviewResult:
@@ -259,3 +255,29 @@ def safe_prepare_job(dataset: Any, pipeline: Pipeline) -> Job:
         return PrepareOutcome(prepared, report)
 
     return job
+
+
+def report_html(report: PrepareReport, prepared: Any) -> str:
+    """The Prepare report: items in and out, and what each step removed or changed."""
+    noun = NOUNS[report.modality]
+    lines = [f"<b>{html.escape(report.dataset)}</b>: {report.items_in:,} {noun} in → {report.items_out:,} out "
+             f"({report.seconds:.2f} s)"]
+    rows = "".join(
+        f"<tr><td>{html.escape(s.title)}</td><td align='right'>{s.removed:,}</td><td align='right'>{s.changed:,}</td>"
+        f"<td>{html.escape('; '.join(s.notes))}</td></tr>" for s in report.steps)
+    lines.append("<table cellspacing='4'><tr><th align='left'>Step</th><th>Removed</th><th>Changed</th>"
+                 f"<th align='left'>Notes</th></tr>{rows}</table>")
+    if report.modality == "text" and report.tokens is not None:
+        top = ", ".join(f"“{html.escape(_visible(t))}” {c:,}" for t, c in report.top_tokens[:8])
+        lines.append(f"Tokens: <b>{report.tokens:,}</b> · vocabulary {report.vocab_size:,} · "
+                     f"{report.chars_per_token} characters per token<br>Most frequent: {top}")
+    for note in report.notes:
+        lines.append(f"<i>{html.escape(note)}</i>")
+    array = getattr(prepared, "x", getattr(prepared, "ids", None))
+    shape = " x ".join(str(d) for d in array.shape) if array is not None else "?"
+    lines.append(f"Ready for the Train tab: an array of {shape}.")
+    return "<br>".join(lines)
+
+
+def _visible(token: str) -> str:
+    return token.replace("\n", "↵").replace(" ", "␠").replace("\t", "⇥")

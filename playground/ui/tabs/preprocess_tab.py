@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import time
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -30,12 +29,14 @@ from playground.core.preprocess import Pipeline, PrepareReport, default_pipeline
 from playground.ui.dataset_store import DatasetStore
 from playground.ui.job_runner import JobHandle, JobRunner
 from playground.ui.tabs.preprocess_preview import (
+    NOUNS,
     DuplicatesResult,
     PrepareOutcome,
     PreviewResult,
     dedupe_prefix,
     duplicates_job,
     preview_job,
+    report_html,
     safe_prepare_job,
 )
 from playground.ui.widgets.job_progress import JobProgress
@@ -48,7 +49,6 @@ PREPARE_SLOT = "preprocess"
 DUPLICATES_SLOT = "preprocess-duplicates"
 DEBOUNCE_MS = 70
 SAMPLE_STRIDE = 37  # "Other samples" moves the spread of previewed items by this much
-NOUNS = {"image": "images", "text": "characters", "audio": "clips", "points": "points"}
 POINTS_NOTE = ("2D points need no preprocessing: the pipeline is empty (identity) and Prepare hands the "
                "points to the Train tab as they are. You can still add label filters (the data diet).")
 
@@ -182,8 +182,10 @@ class PreprocessTab(QWidget):
 
     # -- slots: dataset and pipeline ------------------------------------------
     def _on_store_current_changed(self, dataset: AnyDataset | None) -> None:
-        if self._prepare is not None and self._prepare.is_running():
-            self._prepare.cancel()  # it prepares the previous dataset
+        for handle in (self._preview, self._duplicates, self._prepare):
+            if handle is not None and handle.is_running():
+                handle.cancel()  # it works on the previous dataset
+        self._preview = self._duplicates = self._prepare = None  # so a late result is not drawn
         self._dataset = dataset
         self._offset = 0
         self._dup_key = self._dup_shown_key = None
@@ -196,8 +198,12 @@ class PreprocessTab(QWidget):
             self._update_buttons()
             return
         pipeline = self._pipelines.get(dataset.name)
+        problem = ""
         if pipeline is None:
-            pipeline = default_pipeline(dataset)
+            try:
+                pipeline = default_pipeline(dataset)
+            except ValueError as exc:
+                pipeline, problem = Pipeline(dataset.modality, ()), f"No default pipeline: {exc}"
             self._pipelines[dataset.name] = pipeline
         modality = dataset.modality
         self.title.setText(f"<b>{html.escape(dataset.name)}</b> — {modality}, {dataset.items:,} "
@@ -210,6 +216,7 @@ class PreprocessTab(QWidget):
         self.image_preview.show_pairs(None, "")
         self.pages.setCurrentWidget(self._page_for[modality])
         self.editor.set_pipeline(pipeline, list(getattr(dataset, "label_names", [])))
+        self.editor.set_problem(problem)
         self._update_buttons()
         self._schedule_preview()
 
@@ -396,26 +403,3 @@ class PreprocessTab(QWidget):
     def _clip_name(self, index: int) -> str:
         return self._item_name(index).replace("\n", " — ")
 
-
-def report_html(report: PrepareReport, prepared: Any) -> str:
-    """The Prepare report: items in and out, and what each step removed or changed."""
-    noun = NOUNS[report.modality]
-    lines = [f"<b>{html.escape(report.dataset)}</b>: {report.items_in:,} {noun} in → {report.items_out:,} out "
-             f"({report.seconds:.2f} s)"]
-    rows = "".join(
-        f"<tr><td>{html.escape(s.title)}</td><td align='right'>{s.removed:,}</td><td align='right'>{s.changed:,}</td>"
-        f"<td>{html.escape('; '.join(s.notes))}</td></tr>" for s in report.steps)
-    lines.append("<table cellspacing='4'><tr><th align='left'>Step</th><th>Removed</th><th>Changed</th>"
-                 f"<th align='left'>Notes</th></tr>{rows}</table>")
-    if report.modality == "text" and report.tokens is not None:
-        top = ", ".join(f"“{html.escape(t)}” {c:,}" for t, c in report.top_tokens[:8])
-        lines.append(f"Tokens: <b>{report.tokens:,}</b> · vocabulary {report.vocab_size:,} · "
-                     f"{report.chars_per_token} characters per token<br>Most frequent: {top}")
-    for note in report.notes:
-        lines.append(f"<i>{html.escape(note)}</i>")
-    shape = getattr(prepared, "x", None)
-    if shape is not None:
-        lines.append(f"Ready for the Train tab: array {' x '.join(str(d) for d in shape.shape)}.")
-    else:
-        lines.append("Ready for the Train tab.")
-    return "<br>".join(lines)

@@ -35,7 +35,7 @@ DISABLED_COLOUR = QColor(140, 140, 140)
 
 def _fmt(value: Any) -> str:
     if isinstance(value, (tuple, list)):
-        return " ".join(str(v) for v in value) or "none"
+        return ", ".join(str(v) for v in value) or "none"
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, bool):
@@ -51,7 +51,9 @@ def summary(step: Step) -> str:
                      for p in params)
     if len(text) > 38:
         text = text[:37] + "…"
-    return f"{step.title} ({text})" if text else step.title
+    if getattr(step, "trained", None) is not None:
+        text += ", trained"  # a saved vocabulary: the same ids every time until a setting changes
+    return f"{step.title} ({text.lstrip(', ')})" if text else step.title
 
 
 class PipelineEditor(QWidget):
@@ -310,7 +312,9 @@ class PipelineEditor(QWidget):
             return
         blocked = self.steps.blockSignals(True)
         item.setText(summary(step))
-        item.setToolTip(step.help)
+        trained = getattr(step, "trained", None) is not None
+        item.setToolTip(step.help + ("\n\nUses the vocabulary trained by Prepare (saved with the pipeline); "
+                                     "change a setting to train a new one." if trained else ""))
         item.setCheckState(Qt.CheckState.Checked if step.enabled else Qt.CheckState.Unchecked)
         item.setForeground(self.steps.palette().text().color() if step.enabled else DISABLED_COLOUR)
         self.steps.blockSignals(blocked)
