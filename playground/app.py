@@ -12,6 +12,7 @@ from playground.ui.job_runner import JobRunner
 from playground.ui.main_window import MainWindow
 from playground.ui.settings import AppSettings
 from playground.ui.tabs.datasets_tab import DatasetsTab
+from playground.ui.tabs.preprocess_tab import PreprocessTab
 from playground.ui.tabs.train_tab import TrainTab
 
 
@@ -21,8 +22,9 @@ def build_main_window(runner: JobRunner | None = None, settings: AppSettings | N
     settings = settings or AppSettings()
     store = DatasetStore()
     datasets_tab = DatasetsTab(store, runner, settings)
+    preprocess_tab = PreprocessTab(store, runner)
     train_tab = TrainTab(store, runner)
-    tabs = [("Datasets", datasets_tab), ("Train", train_tab)]
+    tabs = [("Datasets", datasets_tab), ("Preprocess", preprocess_tab), ("Train", train_tab)]
     return MainWindow(runner, settings, store, datasets_tab, tabs)
 
 

@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("screenshot", help="render every tab offscreen and write one PNG per tab")
     parser.add_argument("outdir", help="folder for the PNG files")
     parser.add_argument("--size", default="1280x800", help="window size, WxH (default 1280x800)")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for each tab's work")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for each tab's work")
     parser.set_defaults(func=run)
 
 
@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
                 raise UserError(f"could not write {path}")
             written.append(str(path))
             print(path)
+        window.runner.shutdown(timeout_s=2.0)  # a Train scene leaves its run going
     finally:
         window.close()
     return 0 if written else 1

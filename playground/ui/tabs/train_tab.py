@@ -380,7 +380,7 @@ class TrainTab(QWidget):
         self._checkpoint = None
         self.timeline.clear()
         self.points_view.reset()
-        self.quality.clear()
+        self.quality.clear(points)
         self.loss_plot.clear_curves()
         self.belief_plot.clear_curves()
         self.visual.setCurrentWidget(self.points_view if points else self.timeline)

@@ -18,7 +18,7 @@ class ClassShareChart(pg.PlotWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent, background="w")
-        self.setTitle("Class share: data (grey) vs samples (blue), as the classifier sees them", color="k", size="9pt")
+        self.setTitle("Share per class: data (grey), samples (blue)", color="k", size="9pt")
         self.setMouseEnabled(x=False, y=False)
         self.hideButtons()
         self._data = pg.BarGraphItem(x=[], height=[], width=0.4, brush=pg.mkBrush(170, 170, 170))
@@ -84,7 +84,17 @@ class QualityPanel(QWidget):
         self.nearest_image.setPixmap(to_pixmap(nearest, 84))
         self.nearest_text.setText(text)
 
-    def clear(self) -> None:
+    def clear(self, points: bool = False) -> None:
+        """Forget the last run; in 2D mode there is no classifier, so say how to judge instead."""
         self.fid_plot.clear_curves()
         self.coverage_plot.clear_curves()
-        self.summary.setText("The classifier's verdicts appear once training starts.")
+        self.shares.set_shares([], np.zeros(0), np.zeros(0))
+        for label in (self.sample_image, self.nearest_image):
+            label.clear()
+        self.pages.setVisible(not points)
+        for widget in (self.sample_image, self.nearest_image, self.nearest_text):
+            widget.setVisible(not points)
+        self.summary.setText(
+            "2D mode: compare the purple (generated) and green (real) points. Every cluster the generator "
+            "misses is a mode it dropped; the arrows show where G is pushed next." if points else
+            "The classifier's verdicts appear once training starts.")
