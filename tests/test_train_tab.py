@@ -63,9 +63,17 @@ def test_pause_step_once_resume_and_stop(qtbot, tab):
     qtbot.waitUntil(lambda: tab.history().last_step() >= 2, timeout=120_000)
     tab.pause_button.click()
     assert tab.pause_button.text() == "Resume"
-    qtbot.wait(300)
-    paused_at = tab.history().last_step()
-    qtbot.wait(300)
+    # The step under way when Pause was clicked still finishes (and may log late).
+    seen = [-1, tab.history().last_step()]
+
+    def settled() -> bool:
+        qtbot.wait(400)
+        seen.append(tab.history().last_step())
+        return seen[-1] == seen[-2]
+
+    qtbot.waitUntil(settled, timeout=20_000)
+    paused_at = seen[-1]
+    qtbot.wait(400)
     assert tab.history().last_step() == paused_at
     tab.step_button.click()
     qtbot.waitUntil(lambda: tab.history().last_step() == paused_at + 1, timeout=10_000)

@@ -12,8 +12,10 @@ import contextlib
 import os
 import resource
 import sys
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 THREADS_ENV = "PLAYGROUND_TORCH_THREADS"
@@ -25,6 +27,8 @@ def resolve_device(name: str = "auto") -> torch.device:
     Raises:
         ValueError: for an unknown name, or "cuda" on a machine without a GPU.
     """
+    import torch
+
     name = (name or "auto").strip().lower()
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -42,6 +46,8 @@ def resolve_device(name: str = "auto") -> torch.device:
 
 def describe_device(device: torch.device | str | None = None) -> str:
     """"CUDA: <GPU name>" or "CPU (N threads)" for the status bar."""
+    import torch
+
     device = resolve_device("auto") if device is None else torch.device(device)
     if device.type == "cuda":
         return f"CUDA: {torch.cuda.get_device_name(device)}"
@@ -52,17 +58,25 @@ def apply_threads(requested: int = 0) -> int:
     """Set torch's CPU threads for the calling thread; return the count in force.
 
     ``$PLAYGROUND_TORCH_THREADS`` (1 in the tests) wins over ``requested``;
-    0 leaves torch's default alone.
+    0 means all cores but one, so the GUI thread keeps a core: on two cores a
+    two-thread loop beside a busy GUI ran slower than a one-thread loop
+    (``python -m playground bench gan`` measures both).
     """
+    import torch
+
     env = os.environ.get(THREADS_ENV, "").strip()
     count = int(env) if env.isdigit() and int(env) > 0 else int(requested)
-    if count > 0 and torch.get_num_threads() != count:
+    if count <= 0:
+        count = max(1, (os.cpu_count() or 1) - 1)
+    if torch.get_num_threads() != count:
         torch.set_num_threads(count)
     return torch.get_num_threads()
 
 
 def memory_mb(device: torch.device | str) -> float:
     """Memory in use, in MiB: the GPU's allocated peak on CUDA, the process's RSS on CPU."""
+    import torch
+
     device = torch.device(device)
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
@@ -77,6 +91,8 @@ def memory_mb(device: torch.device | str) -> float:
 
 def autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContextManager:
     """Mixed precision on CUDA (bf16 where supported, else fp16); a no-op elsewhere."""
+    import torch
+
     if not enabled or device.type != "cuda":
         return contextlib.nullcontext()
     return torch.autocast(device_type="cuda", dtype=amp_dtype(device))
@@ -84,6 +100,8 @@ def autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContextM
 
 def amp_dtype(device: torch.device) -> torch.dtype:
     """bf16 on GPUs that have it (no loss scaling needed), else fp16."""
+    import torch
+
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.bfloat16
     return torch.float16

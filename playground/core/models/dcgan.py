@@ -19,9 +19,8 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-# side -> (side of the first feature map, number of x2 upsamplings)
-_LAYOUTS = {8: (4, 1), 16: (4, 2), 28: (7, 2), 32: (4, 3), 64: (4, 4)}
-IMAGE_SIZES = tuple(_LAYOUTS)
+from playground.core.models.image_sizes import IMAGE_SIZES
+from playground.core.models.image_sizes import LAYOUTS as _LAYOUTS
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playground.core.device import DEVICE_CHOICES
-from playground.core.models.dcgan import IMAGE_SIZES, DCGANConfig
-from playground.core.models.mlp_gan import MLPGANConfig
+from playground.core.models.image_sizes import IMAGE_SIZES
+
+if TYPE_CHECKING:  # the model modules import torch; the config must not
+    from playground.core.models.dcgan import DCGANConfig
+    from playground.core.models.mlp_gan import MLPGANConfig
 
 LOSSES = ("nonsat", "hinge", "lsgan")
 LOSS_NAMES = {"nonsat": "non-saturating", "hinge": "hinge", "lsgan": "least squares"}
@@ -39,7 +42,7 @@ class GANConfig:
     seed: int = 0  # seeds the weights, the data order and the noise
     device: str = "auto"  # "auto", "cpu" or "cuda"
     mixed_precision: bool = False  # bf16/fp16 autocast; only on CUDA, ignored on the CPU
-    cpu_threads: int = 0  # torch threads on the CPU; 0 keeps torch's default
+    cpu_threads: int = 0  # torch threads on the CPU; 0: all cores but one (one is left for the GUI)
     image_size: int = 28  # side of the images (set from the data)
     channels: int = 1  # 1 or 3 (set from the data)
     conditional: bool = False  # G and D take a class label, so you can ask for "a 7"
@@ -125,6 +128,8 @@ class GANConfig:
         return dataclasses.replace(self, **changes)
 
     def dcgan_config(self) -> DCGANConfig:
+        from playground.core.models.dcgan import DCGANConfig
+
         return DCGANConfig(
             image_size=self.image_size,
             channels=self.channels,
@@ -136,6 +141,8 @@ class GANConfig:
         )
 
     def mlp_config(self) -> MLPGANConfig:
+        from playground.core.models.mlp_gan import MLPGANConfig
+
         return MLPGANConfig(
             latent_dim=self.latent_dim,
             hidden=self.mlp_hidden,

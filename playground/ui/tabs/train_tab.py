@@ -33,7 +33,6 @@ from playground.core.export import save_gif, save_png
 from playground.core.jobs import Job, JobControl, Metrics, Samples, Status
 from playground.core.paths import runs_dir
 from playground.core.training.gan_config import GAN_PRESETS, LOSSES, GANConfig
-from playground.core.training.gan_session import gan_session_job
 from playground.core.training.history import MetricHistory, tile
 from playground.ui.dataset_store import DatasetStore
 from playground.ui.job_runner import JobHandle, JobRunner
@@ -253,6 +252,8 @@ class TrainTab(QWidget):
         if points and self._delay[0] > 0:
             config = config.replace(samples_every=1, metrics_every=1)
         self._run_dir = runs_dir() / f"gan-{dataset.name}-{datetime.now():%Y%m%d-%H%M%S}"
+        from playground.core.training.gan_session import gan_session_job  # imports torch: not at start-up
+
         job = gan_session_job(dataset, config, prepared=prepared, out_dir=self._run_dir, resume_from=resume_from, judge=judge)
         self._reset_views(points)
         self._handle = handle = self._runner.start(SLOT, paced(job, self._delay), uses_device=True)
