@@ -134,3 +134,38 @@ def test_closing_the_window_mid_training_exits_fast_and_keeps_the_checkpoint(qtb
 
     ckpt = load_checkpoint(tab._run_dir, "cpu")
     assert ckpt.step >= 3
+
+
+def test_after_a_run_the_grid_answers_is_it_copying_and_walks_latent_space(qtbot, tab, tmp_path):
+    from PIL import Image
+
+    _use(tab, small_mnist())
+    tab.preset.setCurrentText("tiny")
+    tab.start_button.click()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=120_000)
+    assert tab.latent.button.isEnabled()
+    tab.latent.button.click()
+    qtbot.waitUntil(lambda: tab.latent.strip.pixmap() is not None and not tab.latent.strip.pixmap().isNull(), timeout=30_000)
+    assert tab.latent.strip.pixmap().width() > 5 * tab.latent.strip.pixmap().height()  # ten frames side by side
+    label = tab.timeline.image
+    qtbot.mouseClick(label, Qt.MouseButton.LeftButton, pos=label.rect().center())
+    qtbot.waitUntil(lambda: "training image #" in tab.nearest.text.text(), timeout=30_000)
+    assert tab.nearest.nearest_image.pixmap() is not None
+    path = tmp_path / "grid.png"
+    tab.export_png(str(path))
+    with Image.open(path) as png:
+        assert png.text["playground.dataset"] == "mnist-small"
+        assert '"loss"' in png.text["playground.config"]
+
+
+def test_learning_rate_changes_reach_the_running_loop(qtbot, tab):
+    _use(tab, small_mnist())
+    tab.preset.setCurrentText("tiny")
+    tab.form.widget("steps").setValue(100_000)
+    tab.start_button.click()
+    qtbot.waitUntil(lambda: tab.history().last_step() >= 2, timeout=120_000)
+    tab.form.widget("lr_g").setText("0.0005")
+    tab.form.widget("lr_g").editingFinished.emit()
+    qtbot.waitUntil(lambda: tab.history().last("lr_g") == pytest.approx(5e-4), timeout=20_000)
+    tab.stop_button.click()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)

@@ -40,6 +40,7 @@ from playground.ui.widgets.config_form import ConfigForm
 from playground.ui.widgets.loss_plot import LossPlot
 from playground.ui.widgets.points_view import PointsGANView
 from playground.ui.widgets.quality_panel import QualityPanel
+from playground.ui.widgets.run_inspector import LatentStrip, NearestPanel
 from playground.ui.widgets.sample_timeline import SampleTimeline
 
 SLOT = "train"
@@ -160,8 +161,12 @@ class TrainTab(QWidget):
         middle = QWidget()
         m_layout = QVBoxLayout(middle)
         m_layout.setContentsMargins(0, 0, 0, 0)
+        self.nearest = NearestPanel(self._runner)
+        self.latent = LatentStrip(self._runner)
         m_layout.addLayout(plots, 2)
         m_layout.addWidget(self.visual, 3)
+        m_layout.addWidget(self.nearest)
+        m_layout.addWidget(self.latent)
 
         self.stats = QLabel("Not training.")
         self.stats.setTextFormat(Qt.TextFormat.RichText)
@@ -326,12 +331,15 @@ class TrainTab(QWidget):
                 self.quality.set_shares(list(names), np.asarray(data_share), np.asarray(share))
         elif isinstance(event, Status):
             self._alert(event.message, event.level)
+            if event.message.startswith("checkpoint saved") and self._run_dir is not None:
+                self.latent.set_checkpoint(str(self._run_dir))
             if event.level == "error":
                 self._set_running(True)
 
     def _on_job_finished(self, result: object) -> None:
         if self.sender() is self._handle:
             self._checkpoint = getattr(result, "checkpoint", None)
+            self.latent.set_checkpoint(self._checkpoint)
             self._alert(f"Finished at step {getattr(result, 'step', '?')}" + (f"; checkpoint in {self._checkpoint}" if self._checkpoint else ""), "info")
 
     def _on_job_failed(self, message: str) -> None:
@@ -382,6 +390,10 @@ class TrainTab(QWidget):
         self.timeline.clear()
         self.points_view.reset()
         self.quality.clear(points)
+        self.nearest.clear()
+        self.nearest.setVisible(not points)
+        self.latent.setVisible(not points)
+        self.latent.set_checkpoint(None)
         self.loss_plot.clear_curves()
         self.belief_plot.clear_curves()
         self.visual.setCurrentWidget(self.points_view if points else self.timeline)
@@ -458,37 +470,13 @@ class TrainTab(QWidget):
             self._find_nearest(grid.images[index])
 
     def _find_nearest(self, sample: np.ndarray) -> None:
-        prepared = self._store.prepared
-        dataset = self._store.current
+        prepared, dataset = self._store.prepared, self._store.current
+        train = None
         if isinstance(prepared, PreparedImages) and dataset is not None and prepared.source == dataset.name:
             train = prepared.to_uint8()
-        elif isinstance(dataset, ImageDataset) and isinstance(dataset.images, np.ndarray) and dataset.images.shape[1:] == sample.shape:
+        elif isinstance(dataset, ImageDataset) and isinstance(dataset.images, np.ndarray):
             train = dataset.images
-        else:
-            self.quality.nearest_text.setText("Nearest images need the training data at the samples' size: prepare it on the Preprocess tab.")
-            return
-        handle = self._runner.start("nearest", nearest_job(sample, train))
-        handle.finished.connect(self._on_nearest_finished)
-
-    def _on_nearest_finished(self, result: object) -> None:
-        sample, nearest, distance, typical = result  # type: ignore[misc]
-        verdict = "closer than most training images are to each other: it may be a near copy" if distance < 0.5 * typical else "a new image, not a copy"
-        self.quality.show_nearest(sample, nearest, f"Nearest training image: distance {distance:.1f} (training images are typically {typical:.1f} apart): {verdict}.")
-
-
-def nearest_job(sample: np.ndarray, train: np.ndarray) -> Job:
-    def job(control: JobControl) -> Generator[Any, None, tuple]:
-        from playground.core.metrics.nearest import nearest_neighbours, typical_neighbour_distance
-
-        control.checkpoint()
-        s = sample.astype(np.float32)[None] / 255.0
-        t = train.astype(np.float32) / 255.0
-        index, dist = nearest_neighbours(s, t)
-        typical = typical_neighbour_distance(t)
-        return sample, train[int(index[0])], float(dist[0]), float(typical)
-        yield
-
-    return job
+        self.nearest.find(sample, train)
 
 
 def _duration(seconds: float) -> str:

@@ -1,16 +1,13 @@
-"""Quality, measured: class shares (data vs samples), Fréchet distance over training,
-and the nearest training image of a chosen sample ("is it copying?")."""
+"""Quality, measured: class shares (data vs samples), Fréchet distance and coverage over training."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from playground.core.training.history import MetricHistory
 from playground.ui.widgets.loss_plot import LossPlot
-from playground.ui.widgets.qimage import to_pixmap
 
 
 class ClassShareChart(pg.PlotWidget):
@@ -45,17 +42,6 @@ class QualityPanel(QWidget):
         self.coverage_plot = LossPlot("Coverage and confidence", [("coverage", "classes covered"), ("confident", "confident samples")], y_range=(0, 1))
         self.summary = QLabel("The classifier's verdicts appear once training starts.")
         self.summary.setWordWrap(True)
-        self.sample_image, self.nearest_image = QLabel(), QLabel()
-        for label in (self.sample_image, self.nearest_image):
-            label.setFixedSize(84, 84)
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setStyleSheet("background: #222;")
-        self.nearest_text = QLabel("Click a sample to find its nearest training image.")
-        self.nearest_text.setWordWrap(True)
-        pair = QHBoxLayout()
-        pair.addWidget(self.sample_image)
-        pair.addWidget(self.nearest_image)
-        pair.addWidget(self.nearest_text, 1)
         self.pages = QTabWidget()
         self.pages.addTab(self.shares, "Classes")
         self.pages.addTab(self.fid_plot, "Fréchet distance")
@@ -64,7 +50,6 @@ class QualityPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary)
         layout.addWidget(self.pages, 1)
-        layout.addLayout(pair)
 
     def refresh(self, history: MetricHistory) -> None:
         self.fid_plot.refresh(history)
@@ -79,21 +64,12 @@ class QualityPanel(QWidget):
             f"'{names[top]}' ({float(sample_share[top]):.0%}; {float(data_share[top]):.0%} of the data) and least often "
             f"'{names[low]}' ({float(sample_share[low]):.0%}; {float(data_share[low]):.0%} of the data).")
 
-    def show_nearest(self, sample: np.ndarray, nearest: np.ndarray, text: str) -> None:
-        self.sample_image.setPixmap(to_pixmap(sample, 84))
-        self.nearest_image.setPixmap(to_pixmap(nearest, 84))
-        self.nearest_text.setText(text)
-
     def clear(self, points: bool = False) -> None:
         """Forget the last run; in 2D mode there is no classifier, so say how to judge instead."""
         self.fid_plot.clear_curves()
         self.coverage_plot.clear_curves()
         self.shares.set_shares([], np.zeros(0), np.zeros(0))
-        for label in (self.sample_image, self.nearest_image):
-            label.clear()
         self.pages.setVisible(not points)
-        for widget in (self.sample_image, self.nearest_image, self.nearest_text):
-            widget.setVisible(not points)
         self.summary.setText(
             "2D mode: compare the purple (generated) and green (real) points. Every cluster the generator "
             "misses is a mode it dropped; the arrows show where G is pushed next." if points else
