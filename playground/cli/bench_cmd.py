@@ -23,6 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gan.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     gan.add_argument("--json", action="store_true", help="print only the JSON object")
     gan.set_defaults(func=run_bench_gan)
+    startup = sub.add_parser("startup", help="seconds from launch to the window being shown")
+    startup.add_argument("--runs", type=int, default=5)
+    startup.add_argument("--json", action="store_true", help="print only the JSON object")
+    startup.set_defaults(func=run_bench_startup)
 
 
 def run_bench_gan(args: argparse.Namespace) -> int:
@@ -86,5 +90,47 @@ def run_bench_gan(args: argparse.Namespace) -> int:
         "ui_timer_ticks": int(len(result.lateness_ms)),
         "app_steps_timed": result.steps,
     }
+    print(json.dumps(figures, indent=None if args.json else 2))
+    return 0
+
+
+STARTUP_CHILD = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from playground.app import build_main_window
+app = QApplication([])
+window = build_main_window()
+window.show()
+def shown():
+    print("shown", "torch" in sys.modules, flush=True)
+    window.close()
+    app.quit()
+QTimer.singleShot(0, shown)
+app.exec()
+"""
+
+
+def run_bench_startup(args: argparse.Namespace) -> int:
+    """Seconds from launching a fresh interpreter to the window being shown, several times."""
+    import subprocess
+    import time
+
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    times, torch_loaded = [], []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", STARTUP_CHILD], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True, env=env)
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        times.append(time.perf_counter() - t0)
+        proc.wait(timeout=60)
+        if not line.startswith("shown"):
+            raise UserError("the window did not show; run `python -m playground` to see why")
+        torch_loaded.append(line.split()[1] == "True")
+    figures = {"window_shown_s_median": round(float(np.median(times)), 3), "window_shown_s_max": round(max(times), 3),
+               "runs": args.runs, "torch_imported_before_window": any(torch_loaded),
+               "platform": env["QT_QPA_PLATFORM"]}
     print(json.dumps(figures, indent=None if args.json else 2))
     return 0
