@@ -29,11 +29,10 @@ from PySide6.QtWidgets import (
 
 from playground.core.data.dataset import ImageDataset, PointsDataset, PreparedImages
 from playground.core.device import DEVICE_CHOICES
-from playground.core.export import save_gif, save_png
 from playground.core.jobs import Job, JobControl, Metrics, Samples, Status
 from playground.core.paths import runs_dir
 from playground.core.training.gan_config import GAN_PRESETS, LOSSES, GANConfig
-from playground.core.training.history import MetricHistory, tile
+from playground.core.training.history import MetricHistory
 from playground.ui.dataset_store import DatasetStore
 from playground.ui.job_runner import JobHandle, JobRunner
 from playground.ui.widgets.config_form import ConfigForm
@@ -84,7 +83,6 @@ class TrainTab(QWidget):
         self._history = MetricHistory()
         self._dirty = False
         self._latest_points: dict | None = None
-        self._last_grid: Samples | None = None
         self._run_dir: Path | None = None
         self._checkpoint: str | None = None
         self._delay = [0.0]
@@ -199,7 +197,7 @@ class TrainTab(QWidget):
         self.export_png_button.clicked.connect(self._on_export_png_clicked)
         self.export_gif_button.clicked.connect(self._on_export_gif_clicked)
         self.slow_motion.valueChanged.connect(self._on_slow_motion_changed)
-        self.timeline.image.mousePressEvent = self._on_grid_pressed  # click a sample: nearest training image
+        self.timeline.sample_clicked.connect(self._on_timeline_sample_clicked)
         self._set_running(False)
 
     # -- config ---------------------------------------------------------------
@@ -323,8 +321,7 @@ class TrainTab(QWidget):
         elif isinstance(event, Samples) and event.kind == "points2d":
             self._latest_points = dict(event.extra)
         elif isinstance(event, Samples):
-            self._last_grid = event
-            self.timeline.add(event.step, tile(event.images, int(event.extra.get("cols", 8))))
+            self.timeline.add(event.step, event.images, int(event.extra.get("cols", 8)))
             share, data_share = event.extra.get("class_share"), event.extra.get("data_share")
             names = event.extra.get("label_names")
             if share is not None and data_share is not None and names:
@@ -385,7 +382,6 @@ class TrainTab(QWidget):
     def _reset_views(self, points: bool) -> None:
         self._history = MetricHistory()
         self._dirty = True
-        self._last_grid = None
         self._checkpoint = None
         self.timeline.clear()
         self.points_view.reset()
@@ -433,41 +429,27 @@ class TrainTab(QWidget):
             self.export_png(path)
 
     def export_png(self, path: str) -> None:
-        current = self.timeline.current()
-        if current is None:
-            raise ValueError("there is no sample grid to export yet")
-        meta = self._export_metadata() | {"playground.step": str(current[0])}
-        save_png(path, current[1], meta, scale=4)
-        self._alert(f"Saved {path}")
+        """Save the grid shown, with the run's settings in the PNG's text fields."""
+        try:
+            self.timeline.export_png(path, self._export_metadata())
+        except (ValueError, OSError) as exc:
+            self._alert(str(exc), "error")
+        else:
+            self._alert(f"Saved {path}")
 
     def _on_export_gif_clicked(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export the training timeline", str(runs_dir() / "timeline.gif"), "GIF (*.gif)")
-        if path:
-            try:
-                save_gif(path, self.timeline.frames(), scale=3)
-            except (ValueError, OSError) as exc:
-                self._alert(str(exc), "error")
-            else:
-                self._alert(f"Saved {path}")
-
-    def _on_grid_pressed(self, event) -> None:
-        """Map a click on the grid to a sample and show its nearest training image."""
-        grid = self._last_grid
-        current = self.timeline.current()
-        if grid is None or current is None or self.timeline.image.pixmap() is None:
+        if not path:
             return
-        pixmap = self.timeline.image.pixmap()
-        label = self.timeline.image
-        ox, oy = (label.width() - pixmap.width()) / 2, (label.height() - pixmap.height()) / 2
-        gh, gw = current[1].shape[:2]
-        x = (event.position().x() - ox) * gw / pixmap.width()
-        y = (event.position().y() - oy) * gh / pixmap.height()
-        n, h, w = grid.images.shape[:3]
-        cols = int(grid.extra.get("cols", 8))
-        col, row = int(x // (w + 1)), int(y // (h + 1))
-        index = row * cols + col
-        if 0 <= col < cols and 0 <= index < n:
-            self._find_nearest(grid.images[index])
+        try:
+            self.timeline.export_gif(path)
+        except (ValueError, OSError) as exc:
+            self._alert(str(exc), "error")
+        else:
+            self._alert(f"Saved {path}")
+
+    def _on_timeline_sample_clicked(self, sample: np.ndarray) -> None:
+        self._find_nearest(sample)
 
     def _find_nearest(self, sample: np.ndarray) -> None:
         prepared, dataset = self._store.prepared, self._store.current
