@@ -172,3 +172,36 @@ def test_learning_rate_changes_reach_the_running_loop(qtbot, tab):
     qtbot.waitUntil(lambda: tab.history().last("lr_g") == pytest.approx(5e-4), timeout=20_000)
     tab.stop_button.click()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
+
+
+def test_resume_continues_the_curves_where_they_stopped(qtbot, tab, tmp_path):
+    _use(tab, small_mnist())
+    tab.preset.setCurrentText("tiny")
+    tab.start_button.click()
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=120_000)
+    first_steps = tab.history().last_step()
+    run_dir = str(tab._run_dir)
+    gif = tmp_path / "timeline.gif"
+    tab.timeline.export_gif(str(gif))
+    from PIL import Image
+
+    with Image.open(gif) as im:
+        assert im.n_frames == len(tab.timeline.frames()) >= 3
+    tab.start(resume_from=run_dir)
+    assert tab.history().steps("d_loss")[0] == 1  # the earlier curve is back before any new step
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=120_000)
+    assert tab.history().last_step() == first_steps + 6
+    steps = tab.history().steps("d_loss")
+    assert steps[0] == 1 and np.all(np.diff(steps) > 0)
+
+
+def test_a_damaged_checkpoint_fails_with_a_message_not_a_crash(qtbot, tab, tmp_path):
+    _use(tab, small_mnist())
+    bad = tmp_path / "bad-run"
+    (bad / "checkpoint").mkdir(parents=True)
+    (bad / "checkpoint" / "meta.json").write_text("{not json")
+    tab.preset.setCurrentText("tiny")
+    tab.start(resume_from=str(bad))
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=60_000)
+    last = tab.alerts.item(tab.alerts.count() - 1).text()
+    assert "⛔" in last and "checkpoint" in last.lower()

@@ -259,6 +259,8 @@ class TrainTab(QWidget):
 
         job = gan_session_job(dataset, config, prepared=prepared, out_dir=self._run_dir, resume_from=resume_from, judge=judge)
         self._reset_views(points)
+        if resume_from is not None:
+            self._history = _earlier_history(resume_from)  # the curves continue where they stopped
         self._handle = handle = self._runner.start(SLOT, paced(job, self._delay), uses_device=True)
         handle.event_emitted.connect(self._on_job_event)
         handle.finished.connect(self._on_job_finished)
@@ -459,6 +461,22 @@ class TrainTab(QWidget):
         elif isinstance(dataset, ImageDataset) and isinstance(dataset.images, np.ndarray):
             train = dataset.images
         self.nearest.find(sample, train)
+
+
+def _earlier_history(path: str) -> MetricHistory:
+    """The metric history saved with a checkpoint (a small JSON file), or an empty one.
+
+    The training job validates the whole checkpoint; a damaged one fails there
+    with a clear message, so here a problem just means no earlier curves.
+    """
+    import json
+
+    from playground.core.training.checkpoint import CheckpointError, find_checkpoint
+
+    try:
+        return MetricHistory.from_json(json.loads((find_checkpoint(path) / "history.json").read_text()))
+    except (CheckpointError, OSError, ValueError, TypeError, KeyError):
+        return MetricHistory()
 
 
 def _duration(seconds: float) -> str:
