@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator
 from typing import Any
 
@@ -24,9 +25,14 @@ def device_probe_job(control: JobControl) -> Generator[Any, None, str]:
 
     from playground.core.device import describe_device
 
+    from playground.core.device import apply_threads, resolve_device
+
     control.checkpoint()
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # imports torch._dynamo (~2 s) here, not in a slot
-    return describe_device()
+    if resolve_device("auto").type == "cuda":
+        return describe_device()
+    threads = apply_threads(0)  # what a training run will use by default
+    return f"CPU, {threads} training thread{'s' if threads > 1 else ''} of {os.cpu_count()} cores"
     yield  # a generator with no events
 
 

@@ -118,13 +118,14 @@ class DatasetsTab(QWidget):
         splitter = QSplitter(self)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setSizes([330, 950])
+        splitter.setSizes([420, 860])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
         for info in bundled_datasets():
             self._add_row(info.name, info.title, info.modality, info.items, info.licence)
-        self.tree.resizeColumnToContents(0)
+        for column in range(4):
+            self.tree.resizeColumnToContents(column)
         self.tree.currentItemChanged.connect(self._on_tree_current_changed)
         self.open_folder_button.clicked.connect(self._on_open_folder_clicked)
         self.open_file_button.clicked.connect(self._on_open_file_clicked)
