@@ -27,8 +27,10 @@ def bars(n: int = 64, size: int = 8, classes: int = 4, seed: int = 0) -> Prepare
 
 @pytest.mark.parametrize("size", [8, 16, 28, 32, 64])
 @pytest.mark.parametrize("channels", [1, 3])
-def test_dcgan_shapes(size, channels):
-    cfg = DCGANConfig(image_size=size, channels=channels, latent_dim=8, g_width=4, d_width=4)
+@pytest.mark.parametrize("upsample, d_depth", [("convt", 1), ("nearest", 2)])
+def test_dcgan_shapes(size, channels, upsample, d_depth):
+    cfg = DCGANConfig(image_size=size, channels=channels, latent_dim=8, g_width=4, d_width=4, upsample=upsample,
+                      d_depth=d_depth)
     g, d = Generator(cfg), Discriminator(cfg)
     x = g(torch.randn(3, 8))
     assert x.shape == (3, channels, size, size)
@@ -64,6 +66,8 @@ def test_mlp_gan_shapes():
         ({"device": "tpu"}, "device"),
         ({"betas_d": (0.5, 1.5)}, "betas_d"),
         ({"batch_size": 0}, "batch_size"),
+        ({"g_upsample": "bicubic"}, "g_upsample"),
+        ({"d_depth": 3}, "d_depth"),
     ],
 )
 def test_config_validation(bad, match):
@@ -164,3 +168,15 @@ def test_same_seed_same_training():
     a, b, c = run(1), run(1), run(2)
     assert a[0] == b[0] and torch.equal(a[1], b[1])
     assert a[0] != c[0]
+
+
+def test_bare_speed_and_thread_choice():
+    from playground.core.training.bench import bare_steps_per_s, best_thread_count
+
+    data = bars()
+    cfg = GANConfig.preset("tiny")
+    before = torch.get_num_threads()
+    assert bare_steps_per_s(data, cfg, steps=3, threads=1, warmup=1) > 0
+    assert torch.get_num_threads() == before
+    best, rate, rates = best_thread_count(data, cfg, steps=2, candidates=(1,))
+    assert best == 1 and rate == rates[1] > 0

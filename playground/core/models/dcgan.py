@@ -33,6 +33,8 @@ class DCGANConfig:
     num_classes: int = 0  # 0: unconditional; >= 2: G and D take a class label
     embed_dim: int = 32  # size of G's label embedding (conditional only)
     spectral_norm: bool = True  # spectral norm on every D layer
+    upsample: str = "convt"  # "convt": 4x4 transposed conv; "nearest": nearest x2 then 3x3 conv
+    d_depth: int = 1  # convs per scale in D: 1 (DCGAN) or 2 (adds a 3x3 conv at each scale)
 
     def __post_init__(self) -> None:
         if self.image_size not in _LAYOUTS:
@@ -43,6 +45,18 @@ class DCGANConfig:
             raise ValueError("latent size, widths and embedding size must be at least 1")
         if self.num_classes == 1 or self.num_classes < 0:
             raise ValueError("a conditional GAN needs at least 2 classes (0 switches conditioning off)")
+        if self.upsample not in ("convt", "nearest"):
+            raise ValueError(f"upsample must be 'convt' or 'nearest', not {self.upsample!r}")
+        if self.d_depth not in (1, 2):
+            raise ValueError(f"d_depth must be 1 or 2, not {self.d_depth}")
+
+
+def _up(c_in: int, c_out: int, mode: str, bias: bool) -> list[nn.Module]:
+    """x2 upsampling: a transposed conv, or nearest-neighbour resize then a 3x3 conv
+    (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts")."""
+    if mode == "convt":
+        return [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=bias)]
+    return [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1, bias=bias)]
 
 
 def init_weights(module: nn.Module) -> None:
@@ -70,13 +84,9 @@ class Generator(nn.Module):
         self.project = nn.Linear(in_dim, width * base * base, bias=False)
         layers: list[nn.Module] = [nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
         for _ in range(ups - 1):
-            layers += [
-                nn.ConvTranspose2d(width, width // 2, 4, 2, 1, bias=False),  # doubles H and W
-                nn.BatchNorm2d(width // 2),
-                nn.ReLU(inplace=True),
-            ]
-            width //= 2
-        layers += [nn.ConvTranspose2d(width, config.channels, 4, 2, 1), nn.Tanh()]
+            layers += [*_up(width, width // 2, config.upsample, False), nn.BatchNorm2d(width // 2), nn.ReLU(inplace=True)]
+            width //= 2  # each block doubles H and W and halves the channels
+        layers += [*_up(width, config.channels, config.upsample, True), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         self.apply(init_weights)
 
@@ -103,9 +113,12 @@ class Discriminator(nn.Module):
         base, ups = _LAYOUTS[config.image_size]
         width = config.d_width
         layers: list[nn.Module] = [sn(nn.Conv2d(config.channels, width, 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True)]
-        for _ in range(ups - 1):
-            layers += [sn(nn.Conv2d(width, width * 2, 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True)]
-            width *= 2
+        for i in range(ups):
+            if config.d_depth == 2:  # a 3x3 conv at this scale before halving it
+                layers += [sn(nn.Conv2d(width, width, 3, 1, 1)), nn.LeakyReLU(0.2, inplace=True)]
+            if i < ups - 1:
+                layers += [sn(nn.Conv2d(width, width * 2, 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True)]
+                width *= 2
         self.net = nn.Sequential(*layers)
         self.feature_dim = width * base * base
         self.head = sn(nn.Linear(self.feature_dim, 1))

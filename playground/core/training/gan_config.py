@@ -27,12 +27,14 @@ class GANConfig:
     latent_dim: int = 64  # length of the noise vector z
     g_width: int = 32  # DCGAN: channels of G's last hidden layer (doubles per coarser scale)
     d_width: int = 32  # DCGAN: channels of D's first layer (doubles per coarser scale)
+    g_upsample: str = "nearest"  # DCGAN: "convt" (transposed conv) or "nearest" (resize + 3x3 conv)
+    d_depth: int = 2  # DCGAN: convs per scale in D, 1 or 2
     mlp_hidden: int = 64  # 2D points: units per hidden layer of the MLP GAN
     mlp_layers: int = 3  # 2D points: hidden layers per MLP
-    lr_g: float = 2e-4  # Adam learning rate of the generator
-    lr_d: float = 2e-4  # Adam learning rate of the discriminator
-    betas_g: tuple[float, float] = (0.5, 0.999)  # Adam betas of the generator
-    betas_d: tuple[float, float] = (0.5, 0.999)  # Adam betas of the discriminator
+    lr_g: float = 2e-3  # Adam learning rate of the generator (high: spectral norm and EMA keep it stable)
+    lr_d: float = 2e-3  # Adam learning rate of the discriminator
+    betas_g: tuple[float, float] = (0.0, 0.9)  # Adam betas of the generator (as in SNGAN)
+    betas_d: tuple[float, float] = (0.0, 0.9)  # Adam betas of the discriminator
     batch_size: int = 64  # real images per step (and as many fakes)
     d_steps: int = 1  # discriminator updates per generator update
     loss: str = "hinge"  # "nonsat" (non-saturating), "hinge" or "lsgan" (least squares)
@@ -77,6 +79,10 @@ class GANConfig:
             raise ValueError(f"unknown device {self.device!r}: choose one of {', '.join(DEVICE_CHOICES)}")
         if self.cpu_threads < 0:
             raise ValueError("CPU threads must be 0 (torch's default) or more")
+        if self.g_upsample not in ("convt", "nearest"):
+            raise ValueError(f"g_upsample must be 'convt' or 'nearest', not {self.g_upsample!r}")
+        if self.d_depth not in (1, 2):
+            raise ValueError(f"d_depth must be 1 or 2, not {self.d_depth}")
         if self.image_size not in IMAGE_SIZES:
             raise ValueError(f"image size {self.image_size} is not supported: use one of {IMAGE_SIZES}")
         if self.channels not in (1, 3):
@@ -138,6 +144,8 @@ class GANConfig:
             d_width=self.d_width,
             num_classes=self.num_classes if self.conditional else 0,
             spectral_norm=self.spectral_norm,
+            upsample=self.g_upsample,
+            d_depth=self.d_depth,
         )
 
     def mlp_config(self) -> MLPGANConfig:
@@ -174,10 +182,13 @@ GAN_PRESETS: dict[str, GANConfig] = {
     "tiny": GANConfig(
         latent_dim=8, g_width=4, d_width=4, mlp_hidden=8, mlp_layers=2, batch_size=4, image_size=8,
         steps=6, metrics_every=1, samples_every=2, checkpoint_every=0, sample_count=8, ema_decay=0.9,
+        lr_g=2e-4, lr_d=2e-4, betas_g=(0.5, 0.999), betas_d=(0.5, 0.999),
     ),
     # A quick look: fewer steps and narrower nets.
     "small": GANConfig(g_width=16, d_width=16, steps=500, samples_every=50, checkpoint_every=250),
-    # The default run: mnist-5k in a few minutes on two CPU cores.
+    # The default run: mnist-5k in a few minutes on two CPU cores. Measured on mnist-5k at 2000 steps
+    # (scripts/judge_gan.py): nearest-neighbour G, two convs per scale in D and lr 2e-3 with betas
+    # (0, 0.9) beat the classic DCGAN settings (lr 2e-4, betas (0.5, 0.999)) by ~8 points.
     "default": GANConfig(),
     # 2D toy distributions (MLP GAN): faster learning rates, GAN Lab-like cadence.
     "points": GANConfig(

@@ -63,7 +63,7 @@ from playground.core.training.gan_config import GANConfig
 from playground.core.training.gan_trainer import WHICH, GANTrainer, d_belief, g_loss_fn
 from playground.core.training.history import MetricHistory, SampleHistory
 
-ARCH_FIELDS = ("latent_dim", "g_width", "d_width", "mlp_hidden", "mlp_layers", "spectral_norm",
+ARCH_FIELDS = ("latent_dim", "g_width", "d_width", "g_upsample", "d_depth", "mlp_hidden", "mlp_layers", "spectral_norm",
                "image_size", "channels", "conditional", "num_classes")
 QUALITY_SAMPLES = 256  # samples the classifier judges at each sample step
 POINTS_FAKE, POINTS_REAL, SURFACE = 500, 1000, 48
@@ -184,6 +184,7 @@ class _GANRun:
         on_device = device.type == "cpu" or x.nbytes < 2**30  # keep the data on the GPU when it fits easily
         self.x = torch.from_numpy(np.ascontiguousarray(x)).to(device if on_device else "cpu")
         self.y = torch.from_numpy(np.clip(labels, 0, None)).to(self.x.device)
+        self.idx_on_data = self.idx_pool.to(self.x.device)  # batch positions -> item indices
         self.batches = _Batches(len(keep), torch.device("cpu"), cfg.seed + self.start_step)
         counts = np.bincount(labels[labels >= 0], minlength=len(data.label_names)) if len(data.label_names) else np.zeros(0)
         self.data_share = counts / max(1, counts.sum())
@@ -355,7 +356,7 @@ class _GANRun:
     def _one_step(self, which: str) -> dict[str, torch.Tensor]:
         cfg = self.config
         k = cfg.batch_size * (cfg.d_steps if which == "both" else 1)
-        idx = self.idx_pool.to(self.x.device)[self.batches.take(k).to(self.x.device)]
+        idx = self.idx_on_data[self.batches.take(k).to(self.x.device)]
         real = self.x[idx].to(self.device, non_blocking=True)
         labels = self.y[idx].to(self.device, non_blocking=True) if cfg.conditional else None
         self.images_seen += k
