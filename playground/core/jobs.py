@@ -133,6 +133,45 @@ class Throttle:
         return False
 
 
+def relay(gen: Generator[Any, None, R], hook: Callable[[Any], Iterator[Any]]) -> Generator[Any, None, R]:
+    """Pass each event of ``gen`` through ``hook`` (which yields what to pass on); return gen's result."""
+    while True:
+        try:
+            event = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        yield from hook(event)
+
+
+def without_metrics(gen: Generator[Any, None, R]) -> Generator[Any, None, R]:
+    """A sub-job's events minus its Metrics (its steps are not the caller's steps)."""
+
+    def hook(event: Any) -> Iterator[Any]:
+        if not isinstance(event, Metrics):
+            yield event
+
+    return relay(gen, hook)
+
+
+def paced(job: Job, delay_s: Callable[[], float]) -> Job:
+    """Slow motion: after each ``Samples`` event, wait ``delay_s()`` seconds in the worker.
+
+    The wait is cut short by pause or cancel, which take effect at once.
+    """
+
+    def wrapped(control: JobControl) -> Generator[Any, None, Any]:
+        def hook(event: Any) -> Iterator[Any]:
+            yield event
+            delay = delay_s()
+            if isinstance(event, Samples) and delay > 0:
+                control._cancel.wait(delay)
+                control.checkpoint()
+
+        return (yield from relay(job(control), hook))
+
+    return wrapped
+
+
 def run_to_end(
     job: Job,
     on_event: Callable[[Any], None] | None = None,

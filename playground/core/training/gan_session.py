@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.core.data.dataset import AnyDataset, ImageDataset, PointsDataset, PreparedImages
-from playground.core.jobs import Job, JobControl, Metrics, Status
+from playground.core.jobs import Job, JobControl, Status, without_metrics
 from playground.core.models.classifier import Classifier, train_classifier_job
 from playground.core.preprocess import default_pipeline, prepare_job, with_labels
 from playground.core.training.gan_config import GANConfig
@@ -50,7 +50,7 @@ def gan_session_job(dataset: AnyDataset, config: GANConfig, *, prepared: Prepare
         classifier: Classifier | None = None
         if judge and isinstance(data, PreparedImages) and len({int(v) for v in data.labels if v >= 0}) >= 2:
             yield Status("training the classifier that judges the samples (the discriminative model)")
-            result = yield from _without_metrics(train_classifier_job(data)(control))
+            result = yield from without_metrics(train_classifier_job(data)(control))
             classifier = result.classifier
             yield Status(f"classifier ready: {result.holdout_accuracy:.1%} correct on held-out images")
         return (yield from train_gan_job(data, config, out_dir=out_dir, resume_from=resume_from,
@@ -58,13 +58,3 @@ def gan_session_job(dataset: AnyDataset, config: GANConfig, *, prepared: Prepare
 
     return job
 
-
-def _without_metrics(gen: Generator[Any, None, Any]) -> Generator[Any, None, Any]:
-    """Pass a sub-job's events on, except its Metrics (its steps are not the GAN's)."""
-    while True:
-        try:
-            event = next(gen)
-        except StopIteration as stop:
-            return stop.value
-        if not isinstance(event, Metrics):
-            yield event

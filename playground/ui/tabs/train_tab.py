@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Generator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.data.dataset import ImageDataset, PointsDataset, PreparedImages
 from playground.core.device import DEVICE_CHOICES
-from playground.core.jobs import Job, JobControl, Metrics, Samples, Status
+from playground.core.jobs import Metrics, Samples, Status, paced
 from playground.core.paths import runs_dir
 from playground.core.training.gan_config import GAN_PRESETS, LOSSES, GANConfig
 from playground.core.training.history import MetricHistory
@@ -52,24 +50,6 @@ FORM_LABELS = {"lr_g": "Learning rate G", "lr_d": "Learning rate D", "betas_g": 
                "latent_dim": "Latent size"}
 
 
-def paced(job: Job, delay_s: list[float]) -> Job:
-    """Slow motion: sleep ``delay_s[0]`` seconds in the worker after each sample frame."""
-
-    def wrapped(control: JobControl) -> Generator[Any, None, Any]:
-        gen = job(control)
-        while True:
-            try:
-                event = next(gen)
-            except StopIteration as stop:
-                return stop.value
-            yield event
-            if isinstance(event, Samples) and delay_s[0] > 0:
-                time.sleep(delay_s[0])
-                control.checkpoint()
-
-    return wrapped
-
-
 class TrainTab(QWidget):
     """Settings on the left, curves and samples in the middle, measures on the right."""
 
@@ -85,7 +65,7 @@ class TrainTab(QWidget):
         self._latest_points: dict | None = None
         self._run_dir: Path | None = None
         self._checkpoint: str | None = None
-        self._delay = [0.0]
+        self._delay_s = 0.0  # slow motion: read by the worker after each frame
         self._build()
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
@@ -252,7 +232,7 @@ class TrainTab(QWidget):
         if not (isinstance(prepared, PreparedImages) and prepared.source == dataset.name):
             prepared = None
         points = isinstance(dataset, PointsDataset)
-        if points and self._delay[0] > 0:
+        if points and self._delay_s > 0:
             config = config.replace(samples_every=1, metrics_every=1)
         self._run_dir = runs_dir() / f"gan-{dataset.name}-{datetime.now():%Y%m%d-%H%M%S}"
         from playground.core.training.gan_session import gan_session_job  # imports torch: not at start-up
@@ -261,7 +241,7 @@ class TrainTab(QWidget):
         self._reset_views(points)
         if resume_from is not None:
             self._history = _earlier_history(resume_from)  # the curves continue where they stopped
-        self._handle = handle = self._runner.start(SLOT, paced(job, self._delay), uses_device=True)
+        self._handle = handle = self._runner.start(SLOT, paced(job, self._slow_motion_delay), uses_device=True)
         handle.event_emitted.connect(self._on_job_event)
         handle.finished.connect(self._on_job_finished)
         handle.failed.connect(self._on_job_failed)
@@ -309,8 +289,11 @@ class TrainTab(QWidget):
         if path:
             self.start(resume_from=path)
 
+    def _slow_motion_delay(self) -> float:
+        return self._delay_s  # a float read is atomic: safe from the worker thread
+
     def _on_slow_motion_changed(self, ms: int) -> None:
-        self._delay[0] = ms / 1000.0
+        self._delay_s = ms / 1000.0
         self.slow_label.setText(f"Slow motion: {ms} ms per frame" if ms else "Slow motion: off")
 
     # -- job events -----------------------------------------------------------

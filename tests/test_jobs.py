@@ -1,0 +1,96 @@
+"""The Qt-free job contract: results, cancel, pause, relaying and slow motion."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from playground.core.jobs import (
+    JobCancelled,
+    JobControl,
+    Metrics,
+    Progress,
+    Samples,
+    collect,
+    paced,
+    run_to_end,
+    without_metrics,
+)
+
+
+def steps(n: int):
+    def job(control):
+        for i in range(n):
+            control.checkpoint()
+            yield Metrics(i, {"x": float(i)})
+            if i % 2:
+                yield Samples(i, np.zeros((1, 2, 2, 1), np.uint8))
+        return "done"
+
+    return job
+
+
+def test_collect_returns_result_and_events_in_order():
+    result, events = collect(steps(4))
+    assert result == "done"
+    assert [type(e).__name__ for e in events] == ["Metrics", "Metrics", "Samples", "Metrics", "Metrics", "Samples"]
+
+
+def test_cancel_raises_at_the_next_checkpoint():
+    control = JobControl()
+    gen = steps(100)(control)
+    next(gen)
+    control.cancel()
+    with pytest.raises(JobCancelled):
+        next(gen)
+
+
+def test_pause_blocks_until_resume_and_commands_arrive_in_order():
+    control = JobControl()
+    control.pause()
+    control.send("a", 1)
+    control.send("b", 2)
+    done = threading.Event()
+
+    def worker():
+        control.checkpoint()
+        done.set()
+
+    threading.Thread(target=worker).start()
+    assert not done.wait(0.2)
+    control.resume()
+    assert done.wait(2)
+    assert control.drain() == [("a", 1), ("b", 2)] and control.drain() == []
+
+
+def test_without_metrics_keeps_the_result_and_drops_only_metrics():
+    def sub(control):
+        yield Progress(1, 2)
+        yield Metrics(1, {"loss": 1.0})
+        return 42
+
+    def outer(control):
+        value = yield from without_metrics(sub(control))
+        return value
+
+    result, events = collect(outer)
+    assert result == 42 and [type(e) for e in events] == [Progress]
+
+
+def test_paced_waits_after_each_frame_and_cancel_cuts_the_wait():
+    delay = [0.05]
+    t0 = time.monotonic()
+    assert run_to_end(paced(steps(6), lambda: delay[0])) == "done"
+    assert time.monotonic() - t0 >= 3 * 0.05  # three Samples frames
+    control = JobControl()
+    delay[0] = 30.0
+    gen = paced(steps(6), lambda: delay[0])(control)
+    next(gen), next(gen), next(gen)  # Metrics, Metrics, Samples
+    threading.Timer(0.1, control.cancel).start()
+    t0 = time.monotonic()
+    with pytest.raises(JobCancelled):
+        next(gen)
+    assert time.monotonic() - t0 < 5
