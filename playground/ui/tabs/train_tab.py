@@ -9,16 +9,12 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
-    QPushButton,
     QScrollArea,
-    QSlider,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -26,14 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.data.dataset import ImageDataset, PointsDataset, PreparedImages
-from playground.core.device import DEVICE_CHOICES
 from playground.core.jobs import Metrics, Samples, Status, paced
 from playground.core.paths import runs_dir
-from playground.core.training.gan_config import GAN_PRESETS, LOSSES, GANConfig
+from playground.core.training.gan_config import GANConfig
 from playground.core.training.history import MetricHistory
 from playground.ui.dataset_store import DatasetStore
 from playground.ui.job_runner import JobHandle, JobRunner
-from playground.ui.widgets.config_form import ConfigForm
+from playground.ui.widgets.gan_settings import GANSettings
 from playground.ui.widgets.loss_plot import LossPlot
 from playground.ui.widgets.points_view import PointsGANView
 from playground.ui.widgets.quality_panel import QualityPanel
@@ -42,12 +37,6 @@ from playground.ui.widgets.sample_timeline import SampleTimeline
 
 SLOT = "train"
 REDRAW_MS = 66  # ~15 Hz, whatever the training speed
-FORM_FIELDS = ("steps", "batch_size", "latent_dim", "lr_g", "lr_d", "betas_g", "betas_d", "d_steps", "loss",
-               "label_smoothing", "spectral_norm", "ema_decay", "conditional", "seed", "device",
-               "mixed_precision", "cpu_threads")
-FORM_LABELS = {"lr_g": "Learning rate G", "lr_d": "Learning rate D", "betas_g": "Adam betas G", "betas_d": "Adam betas D",
-               "d_steps": "D steps per G step", "ema_decay": "EMA of G (decay)", "cpu_threads": "CPU threads (0: auto)",
-               "latent_dim": "Latent size"}
 
 
 class TrainTab(QWidget):
@@ -77,52 +66,12 @@ class TrainTab(QWidget):
 
     # -- building -------------------------------------------------------------
     def _build(self) -> None:
-        self.data_label = QLabel()
-        self.data_label.setWordWrap(True)
-        self.preset = QComboBox()
-        self.preset.addItems(list(GAN_PRESETS))
-        self.preset.setCurrentText("default")
-        self.form = ConfigForm(GAN_PRESETS["default"], FORM_FIELDS, choices={"loss": LOSSES, "device": DEVICE_CHOICES},
-                               labels=FORM_LABELS,
-                               ranges={"steps": (1, 10_000_000), "batch_size": (1, 4096), "latent_dim": (1, 1024),
-                                       "d_steps": (1, 10), "label_smoothing": (0.0, 0.45), "ema_decay": (0.0, 0.9999),
-                                       "seed": (0, 2**31 - 1), "cpu_threads": (0, 256)})
-        self.config_error = QLabel()
-        self.config_error.setWordWrap(True)
-        self.config_error.setStyleSheet("color: #b00020;")
-        self.start_button, self.pause_button = QPushButton("Start"), QPushButton("Pause")
-        self.step_button, self.stop_button = QPushButton("Step once"), QPushButton("Stop")
-        self.step_which = QComboBox()
-        self.step_which.addItems(["both", "d", "g"])
-        self.resume_button = QPushButton("Resume from checkpoint…")
-        self.export_png_button, self.export_gif_button = QPushButton("Export grid PNG…"), QPushButton("Export timeline GIF…")
-        self.slow_motion = QSlider(Qt.Orientation.Horizontal)
-        self.slow_motion.setRange(0, 500)
-        self.slow_label = QLabel("Slow motion: off")
-        buttons = QGridLayout()
-        buttons.addWidget(self.start_button, 0, 0)
-        buttons.addWidget(self.pause_button, 0, 1)
-        buttons.addWidget(self.stop_button, 0, 2)
-        buttons.addWidget(self.step_button, 1, 0)
-        buttons.addWidget(self.step_which, 1, 1)
-        buttons.addWidget(self.resume_button, 2, 0, 1, 3)
-        buttons.addWidget(self.export_png_button, 3, 0, 1, 3)
-        buttons.addWidget(self.export_gif_button, 4, 0, 1, 3)
-        settings = QWidget()
-        s_layout = QVBoxLayout(settings)
-        s_layout.addWidget(self.data_label)
-        preset_row = QHBoxLayout()
-        preset_row.addWidget(QLabel("Preset"))
-        preset_row.addWidget(self.preset, 1)
-        s_layout.addLayout(preset_row)
-        s_layout.addWidget(self.form)
-        s_layout.addWidget(self.config_error)
-        s_layout.addLayout(buttons)
-        s_layout.addWidget(self.slow_label)
-        s_layout.addWidget(self.slow_motion)
-        s_layout.addStretch(1)
+        self.settings = GANSettings()
+        for name in ("data_label", "preset", "form", "config_error", "start_button", "pause_button", "step_button",
+                     "stop_button", "step_which", "resume_button", "slow_motion"):
+            setattr(self, name, getattr(self.settings, name))  # the widgets tests and scenes click
         scroll = QScrollArea()
-        scroll.setWidget(settings)
+        scroll.setWidget(self.settings)
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(300)
 
@@ -167,36 +116,25 @@ class TrainTab(QWidget):
         splitter.setSizes([310, 560, 410])
         QVBoxLayout(self).addWidget(splitter)
 
-        self.preset.currentTextChanged.connect(self._on_preset_text_changed)
-        self.form.changed.connect(self._on_form_changed)
+        self.settings.config_changed.connect(self._on_settings_config_changed)
+        self.settings.slow_motion_changed.connect(self._on_settings_slow_motion_changed)
         self.start_button.clicked.connect(self._on_start_clicked)
         self.pause_button.clicked.connect(self._on_pause_clicked)
         self.step_button.clicked.connect(self._on_step_clicked)
         self.stop_button.clicked.connect(self._on_stop_clicked)
         self.resume_button.clicked.connect(self._on_resume_clicked)
-        self.export_png_button.clicked.connect(self._on_export_png_clicked)
-        self.export_gif_button.clicked.connect(self._on_export_gif_clicked)
-        self.slow_motion.valueChanged.connect(self._on_slow_motion_changed)
+        self.settings.export_png_button.clicked.connect(self._on_export_png_clicked)
+        self.settings.export_gif_button.clicked.connect(self._on_export_gif_clicked)
         self.timeline.sample_clicked.connect(self._on_timeline_sample_clicked)
         self._set_running(False)
 
     # -- config ---------------------------------------------------------------
     def _read_config(self) -> GANConfig:
-        """The form as a validated ``GANConfig`` (raises ValueError with a readable message)."""
-        return GANConfig.preset(self.preset.currentText()).replace(**self.form.values())
+        return self.settings.read_config()
 
-    def _on_preset_text_changed(self, name: str) -> None:
-        self.form.set_values(GAN_PRESETS[name])
-
-    def _on_form_changed(self) -> None:
-        try:
-            config = self._read_config()
-        except ValueError as exc:
-            self.config_error.setText(str(exc))
-            return
-        self.config_error.clear()
+    def _on_settings_config_changed(self, config: GANConfig) -> None:
         if self._handle is not None and self._handle.is_running():
-            self._handle.send("set_lr_g", config.lr_g)
+            self._handle.send("set_lr_g", config.lr_g)  # live: the loop applies them between steps
             self._handle.send("set_lr_d", config.lr_d)
 
     def _on_store_current_changed(self, _value: object) -> None:
@@ -226,7 +164,7 @@ class TrainTab(QWidget):
         try:
             config = config or self._read_config()
         except ValueError as exc:
-            self.config_error.setText(str(exc))
+            self.settings.show_error(str(exc))
             return None
         prepared = self._store.prepared
         if not (isinstance(prepared, PreparedImages) and prepared.source == dataset.name):
@@ -292,9 +230,8 @@ class TrainTab(QWidget):
     def _slow_motion_delay(self) -> float:
         return self._delay_s  # a float read is atomic: safe from the worker thread
 
-    def _on_slow_motion_changed(self, ms: int) -> None:
-        self._delay_s = ms / 1000.0
-        self.slow_label.setText(f"Slow motion: {ms} ms per frame" if ms else "Slow motion: off")
+    def _on_settings_slow_motion_changed(self, seconds: float) -> None:
+        self._delay_s = seconds
 
     # -- job events -----------------------------------------------------------
     def _on_job_event(self, event: object) -> None:
@@ -381,13 +318,7 @@ class TrainTab(QWidget):
 
     def _set_running(self, running: bool) -> None:
         running = running and self.is_running()
-        paused = running and self._handle is not None and self._handle.control.paused
-        self.start_button.setEnabled(not running)
-        self.resume_button.setEnabled(not running)
-        self.pause_button.setEnabled(running)
-        self.pause_button.setText("Resume" if paused else "Pause")
-        self.step_button.setEnabled(running)
-        self.stop_button.setEnabled(running)
+        self.settings.set_running(running, running and self._handle is not None and self._handle.control.paused)
 
     def _alert(self, message: str, level: str = "info") -> None:
         prefix = {"warning": "⚠ ", "error": "⛔ "}.get(level, "")
