@@ -257,3 +257,19 @@ def test_same_seed_same_run():
     (la, ga), (lb, gb), (lc, _) = run(5), run(5), run(6)
     assert la == lb and np.array_equal(ga, gb)
     assert la != lc
+
+
+def test_linear_lr_decay_follows_live_changes():
+    control = JobControl()
+    cfg = GANConfig.preset("tiny", steps=10, lr_decay=True, lr_g=1e-3, lr_d=1e-3)
+    gen = train_gan_job(bars(), cfg)(control)
+    rates = []
+    for event in gen:
+        if isinstance(event, Metrics):
+            rates.append(event.values["lr_g"])
+            if event.step == 5:
+                control.send("set_lr_g", 2e-3)
+    assert rates[0] == pytest.approx(1e-3)
+    assert rates[4] == pytest.approx(1e-3 * 0.6)
+    assert rates[5] == pytest.approx(2e-3 * 0.5)  # the new rate, decayed from where the run is
+    assert rates[-1] == pytest.approx(2e-3 * 0.1)

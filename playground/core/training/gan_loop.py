@@ -246,6 +246,7 @@ class _GANRun:
         once: list[str] = []
         stopped = False
         checkpoint_path: str | None = None
+        self.base_lr = list(trainer.lr)  # the rates the user chose; lr_decay scales them
         yield Progress(step, end, f"step {step}/{end}")
         while step < end:
             for command, value in control.drain():
@@ -269,6 +270,9 @@ class _GANRun:
                     window_t += time.monotonic() - pause_t  # paused time is not training time
                     continue
                 which = once.pop(0)
+            if cfg.lr_decay:  # linear decay to 2% over this run's steps (Miyato et al. 2018 did so too)
+                scale = max(0.02, 1.0 - (step - self.start_step) / max(1, cfg.steps))
+                trainer.set_lr(g=self.base_lr[0] * scale, d=self.base_lr[1] * scale)
             t0 = time.monotonic()
             out = self._one_step(which)
             step += 1
@@ -342,6 +346,7 @@ class _GANRun:
             except (TypeError, ValueError):
                 return Status(f"ignored {command}: {value!r} is not a positive learning rate", "warning")
             self.trainer.set_lr(**({"g": lr} if command == "set_lr_g" else {"d": lr}))
+            self.base_lr[0 if command == "set_lr_g" else 1] = lr  # with lr_decay, the new starting rate
             return Status(f"learning rate of {'G' if command == 'set_lr_g' else 'D'} set to {lr:g}")
         if command == "step_once":
             which = value or "both"
