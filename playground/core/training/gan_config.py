@@ -45,7 +45,7 @@ class GANConfig:
     seed: int = 0  # seeds the weights, the data order and the noise
     device: str = "auto"  # "auto", "cpu" or "cuda"
     mixed_precision: bool = False  # bf16/fp16 autocast; only on CUDA, ignored on the CPU
-    cpu_threads: int = 0  # torch threads on the CPU; 0: all cores but one (one is left for the GUI)
+    cpu_threads: int = 0  # torch threads on the CPU; 0: one per core
     image_size: int = 28  # side of the images (set from the data)
     channels: int = 1  # 1 or 3 (set from the data)
     conditional: bool = False  # G and D take a class label, so you can ask for "a 7"
