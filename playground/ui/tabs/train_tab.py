@@ -77,7 +77,7 @@ class TrainTab(QWidget):
 
         self.loss_plot = LossPlot("Losses", [("d_loss", "D loss"), ("g_loss", "G loss")])
         self.belief_plot = LossPlot("D's belief 'real'", [("d_real", "D(x), real"), ("d_fake", "D(G(z)), fake")], y_range=(0, 1))
-        self.timeline = SampleTimeline()
+        self.timeline = SampleTimeline(display_size=280)
         self.points_view = PointsGANView()
         self.visual = QStackedWidget()
         self.visual.addWidget(self.timeline)
@@ -92,7 +92,6 @@ class TrainTab(QWidget):
         self.latent = LatentStrip(self._runner)
         m_layout.addLayout(plots, 2)
         m_layout.addWidget(self.visual, 3)
-        m_layout.addWidget(self.nearest)
         m_layout.addWidget(self.latent)
 
         self.stats = QLabel("Not training.")
@@ -105,7 +104,9 @@ class TrainTab(QWidget):
         r_layout.setContentsMargins(0, 0, 0, 0)
         r_layout.addWidget(self.stats)
         quality_box = QGroupBox("Quality, measured")
-        QVBoxLayout(quality_box).addWidget(self.quality)
+        q_layout = QVBoxLayout(quality_box)
+        q_layout.addWidget(self.quality, 1)
+        q_layout.addWidget(self.nearest)
         r_layout.addWidget(quality_box, 3)
         r_layout.addWidget(QLabel("Messages and alerts"))
         r_layout.addWidget(self.alerts, 1)
@@ -307,6 +308,7 @@ class TrainTab(QWidget):
         self._checkpoint = None
         self.timeline.clear()
         self.points_view.reset()
+        self.alerts.clear()
         self.quality.clear(points)
         self.nearest.clear()
         self.nearest.setVisible(not points)
