@@ -59,7 +59,8 @@ def app_steps_per_s(app: QApplication, window, config, timeout_s: float = 600.0,
     """Train ``config.steps`` steps on the window's current dataset through its Train tab."""
     from playground.ui.tabs.train_tab import TrainTab
 
-    tab = next(window.tabs.widget(i) for i in range(window.tabs.count()) if isinstance(window.tabs.widget(i), TrainTab))
+    tab = window.tab(TrainTab)
+    assert isinstance(tab, TrainTab)
     window.tabs.setCurrentWidget(tab)
     probe = _Probe(warmup_steps)
     handle = tab.start(config, judge=False)

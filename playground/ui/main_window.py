@@ -60,6 +60,13 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
         QTimer.singleShot(0, self._start_device_probe)
 
+    def tab(self, kind: type[QWidget]) -> QWidget:
+        """The tab of class ``kind`` (raises LookupError if there is none)."""
+        for i in range(self.tabs.count()):
+            if isinstance(self.tabs.widget(i), kind):
+                return self.tabs.widget(i)
+        raise LookupError(f"no {kind.__name__} tab")
+
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("&File")
         open_folder = QAction("Open &folder…", self)

@@ -16,15 +16,12 @@ Scene = Callable[[], Callable[[], bool]]
 TRAIN_STEPS_SHOWN = {"image": 300, "points": 1500}  # grab once training got this far
 
 
-def _tab(window: MainWindow, kind: type):
-    return next(window.tabs.widget(i) for i in range(window.tabs.count()) if isinstance(window.tabs.widget(i), kind))
-
-
 def tab_scenes(window: MainWindow) -> Iterator[tuple[str, Scene]]:
     """Yield ``(filename, scene)`` for every tab and modality worth showing."""
     datasets = window.datasets_tab
-    preprocess: PreprocessTab = _tab(window, PreprocessTab)
-    train: TrainTab = _tab(window, TrainTab)
+    preprocess = window.tab(PreprocessTab)
+    train = window.tab(TrainTab)
+    assert isinstance(preprocess, PreprocessTab) and isinstance(train, TrainTab)
 
     def loaded(modality: str) -> bool:
         shown = datasets.shown_overview()
