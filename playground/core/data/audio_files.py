@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
+from playground.core.data.file_scan import numbered, read_each
 from playground.core.data.dataset import AudioDataset, SkippedFile
-from playground.core.jobs import Job, JobControl, Progress, Throttle
+from playground.core.jobs import Job, JobControl
 
 EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".caf", ".w64")
 MAX_SECONDS = 30.0  # longer clips are cropped to this
@@ -96,36 +97,18 @@ def audio_job(
     """
 
     def job(control: JobControl) -> Generator[Any, None, AudioDataset]:
-        throttle = Throttle(0.05)
-        left_out = list(skipped)
-        clips: list[np.ndarray] = []
-        rates: list[int] = []
-        label_of: list[str] = []
-        cropped = 0
-        total = len(entries)
-        for done, (path, label) in enumerate(entries, start=1):
-            control.checkpoint()
-            try:
-                clip, rate, was_cropped = read_clip(path, max_seconds)
-            except ValueError as exc:
-                left_out.append(SkippedFile(str(path), str(exc)))
-            else:
-                clips.append(clip)
-                rates.append(rate)
-                label_of.append(label)
-                cropped += was_cropped
-            if throttle.ready(force=done == total):
-                yield Progress(done, total, f"reading audio: {path.name}")
+        read = yield from read_each(entries, lambda path: read_clip(path, max_seconds), control, skipped, "reading audio")
+        results, label_of, left_out = read
+        cropped = sum(was_cropped for _clip, _rate, was_cropped in results)
         notes = []
         if cropped:
             notes.append(f"{cropped} clip(s) longer than {max_seconds:g} s were cropped to {max_seconds:g} s")
-        label_names = sorted(set(label_of))
-        index = {label: i for i, label in enumerate(label_names)}
+        label_names, labels = numbered(label_of)
         return AudioDataset(
             name=name,
-            clips=clips,
-            sample_rates=np.array(rates, dtype=np.int64),
-            labels=np.array([index[label] for label in label_of], dtype=np.int64),
+            clips=[clip for clip, _rate, _cropped in results],
+            sample_rates=np.array([rate for _clip, rate, _cropped in results], dtype=np.int64),
+            labels=np.array(labels, dtype=np.int64),
             label_names=label_names,
             source=source,
             skipped=left_out,

@@ -32,8 +32,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from playground.core.data.file_scan import numbered, read_each
 from playground.core.data.dataset import ImageDataset, SkippedFile
-from playground.core.jobs import Job, JobControl, Progress, Throttle
+from playground.core.jobs import Job, JobControl
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 MAX_SIDE = 128  # long side in pixels after loading; larger images are scaled down
@@ -169,20 +170,8 @@ def images_job(
     """
 
     def job(control: JobControl) -> Generator[Any, None, ImageDataset]:
-        throttle = Throttle(0.05)
-        left_out = list(skipped)
-        images: list[np.ndarray] = []
-        label_of: list[str] = []
-        total = len(entries)
-        for done, (path, label) in enumerate(entries, start=1):
-            control.checkpoint()
-            try:
-                images.append(read_image(path, max_side))
-                label_of.append(label)
-            except ValueError as exc:
-                left_out.append(SkippedFile(str(path), str(exc)))
-            if throttle.ready(force=done == total):
-                yield Progress(done, total, f"reading images: {path.name}")
+        images, label_of, left_out = yield from read_each(
+            entries, lambda path: read_image(path, max_side), control, skipped, "reading images")
         return assemble(images, label_of, name=name, source=source, skipped=left_out)
 
     return job
@@ -208,9 +197,8 @@ def assemble(
         for i in grey:
             images[i] = np.repeat(images[i], 3, axis=2)
         notes.append(f"{len(grey)} grayscale images were repeated to 3 channels to match the colour ones")
-    label_names = sorted(set(label_of))
-    index = {label: i for i, label in enumerate(label_names)}
-    labels = np.array([index[label] for label in label_of], dtype=np.int64)
+    label_names, numbers = numbered(label_of)
+    labels = np.array(numbers, dtype=np.int64)
     stored: np.ndarray | list[np.ndarray] = images
     if images and all(im.shape == images[0].shape for im in images):
         stored = np.stack(images)
