@@ -204,3 +204,22 @@ def test_a_damaged_checkpoint_fails_with_a_message_not_a_crash(qtbot, tab, tmp_p
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=60_000)
     last = tab.alerts.item(tab.alerts.count() - 1).text()
     assert "⛔" in last and "checkpoint" in last.lower()
+
+
+def test_trains_on_the_data_the_preprocess_tab_prepared(qtbot, tab):
+    from playground.core.preprocess import default_pipeline, prepare, with_labels
+
+    dataset = small_mnist(100)
+    prepared, _report = prepare(dataset, with_labels(default_pipeline(dataset), ["0", "1"]))
+    prepared.source = dataset.name
+    _use(tab, dataset)
+    tab._store.set_prepared(prepared)
+    assert "prepared on the Preprocess tab" in tab.data_label.text()
+    tab.preset.setCurrentText("tiny")
+    seen = []
+    handle = tab.start()
+    handle.event_emitted.connect(seen.append)
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=120_000)
+    shares = [e.extra["data_share"] for e in seen if getattr(e, "kind", "") == "grid" and "data_share" in e.extra]
+    assert shares, "the judge ran on the prepared data"
+    assert np.count_nonzero(shares[-1]) == 2  # the data diet reached training: only 0s and 1s
