@@ -66,3 +66,11 @@ def test_points_run_and_bad_labels(tmp_path):
     assert np.load(tmp_path / "p.npz")["points"].shape == (5, 2)
     bad = cli("train", "gan", "--dataset", "mnist-5k", "--labels", "x", "--steps", "1", "--out", str(tmp_path / "b"))
     assert bad.returncode == 2 and "no label" in bad.stderr
+
+
+def test_text_or_audio_dataset_is_a_one_line_error(tmp_path):
+    for name in ("shakespeare", "instrument-notes"):
+        done = cli("train", "gan", "--dataset", name, "--steps", "1", "--out", str(tmp_path / name))
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+        assert "images or 2D points" in done.stderr

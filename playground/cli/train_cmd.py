@@ -59,6 +59,8 @@ def _prepare(name: str, labels: str | None) -> Any:
         dataset = load_bundled(name)
     except (KeyError, ValueError, FileNotFoundError) as exc:
         raise UserError(f"cannot load dataset {name!r}: {exc}") from None
+    if dataset.modality not in ("image", "points"):
+        raise UserError(f"a GAN trains on images or 2D points; {name} is {dataset.modality}")
     pipeline = default_pipeline(dataset)
     if labels:
         names = [s.strip() for s in labels.split(",") if s.strip()]
