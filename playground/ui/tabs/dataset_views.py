@@ -33,8 +33,8 @@ LABEL_COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (
                  (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 
 
-def _table(rows: list[tuple[str, object]], headers: tuple[str, str]) -> QTableWidget:
-    table = QTableWidget(len(rows), 2)
+def _table(headers: tuple[str, str]) -> QTableWidget:
+    table = QTableWidget(0, 2)
     table.setHorizontalHeaderLabels(list(headers))
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setStretchLastSection(True)
@@ -135,8 +135,8 @@ class TextView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.stats = QLabel()
-        self.words = _table([], ("Word", "Count"))
-        self.chars = _table([], ("Character", "Count"))
+        self.words = _table(("Word", "Count"))
+        self.chars = _table(("Character", "Count"))
         self.preview = QPlainTextEdit()
         self.preview.setReadOnly(True)
         self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)

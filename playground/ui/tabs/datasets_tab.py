@@ -122,7 +122,9 @@ class DatasetsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
-        for info in bundled_datasets():
+        infos = bundled_datasets()  # reads index.json: once, not on every click
+        self._bundled = {info.name for info in infos}
+        for info in infos:
             self._add_row(info.name, info.title, info.modality, info.items, info.licence)
         for column in range(4):
             self.tree.resizeColumnToContents(column)
@@ -161,7 +163,7 @@ class DatasetsTab(QWidget):
         overview = self._overviews.get(name)
         if overview is not None:
             self._show(overview)
-        elif name in {i.name for i in bundled_datasets()}:
+        elif name in self._bundled:
             self._start_loading(name, _safe(_bundled_load(name)), f"Loading {current.text(0)}")
 
     def _on_open_folder_clicked(self) -> None:
