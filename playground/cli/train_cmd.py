@@ -49,30 +49,23 @@ def register(subparsers: Any) -> None:
     ggan.set_defaults(func=run_generate_gan)
 
 
-def _prepare(name: str, labels: str | None) -> Any:
-    try:
-        from playground.core.data.bundled import load_bundled
-        from playground.core.preprocess import default_pipeline, prepare, with_labels
-    except ImportError as exc:  # pragma: no cover - only while the package is half-installed
-        raise UserError(f"this install cannot load bundled datasets ({exc})") from None
+def _load(name: str, labels: str | None) -> tuple[Any, list[str] | None]:
+    """The bundled dataset and the label names to keep (checked against the data)."""
+    from playground.core.data.bundled import load_bundled
+
     try:
         dataset = load_bundled(name)
     except (KeyError, ValueError, FileNotFoundError) as exc:
         raise UserError(f"cannot load dataset {name!r}: {exc}") from None
     if dataset.modality not in ("image", "points"):
         raise UserError(f"a GAN trains on images or 2D points; {name} is {dataset.modality}")
-    pipeline = default_pipeline(dataset)
-    if labels:
-        names = [s.strip() for s in labels.split(",") if s.strip()]
-        unknown = [n for n in names if n not in list(dataset.label_names)]
-        if unknown:
-            raise UserError(f"{name} has no label(s) {', '.join(unknown)}; it has {', '.join(dataset.label_names)}")
-        pipeline = with_labels(pipeline, names)
-    try:
-        prepared, _report = prepare(dataset, pipeline)
-    except ValueError as exc:
-        raise UserError(f"cannot prepare {name}: {exc}") from None
-    return prepared
+    if not labels:
+        return dataset, None
+    names = [s.strip() for s in labels.split(",") if s.strip()]
+    unknown = [n for n in names if n not in list(dataset.label_names)]
+    if unknown:
+        raise UserError(f"{name} has no label(s) {', '.join(unknown)}; it has {', '.join(dataset.label_names)}")
+    return dataset, names
 
 
 def _fmt_time(seconds: float) -> str:
@@ -99,16 +92,16 @@ def _line(step: int, total: int, v: dict[str, float]) -> str:
 def run_train_gan(args: argparse.Namespace) -> int:
     from playground.core.jobs import JobCancelled, JobControl, Metrics, Status
     from playground.core.training.gan_config import GANConfig
-    from playground.core.training.gan_loop import points_of, train_gan_job
+    from playground.core.training.gan_session import gan_session_job
 
-    prepared = _prepare(args.dataset, args.labels)
-    preset = args.preset or ("points" if points_of(prepared) is not None else "default")
+    dataset, labels = _load(args.dataset, args.labels)
+    preset = args.preset or ("points" if dataset.modality == "points" else "default")
     overrides: dict[str, Any] = {"seed": args.seed, "device": args.device, "conditional": args.conditional,
                                  "cpu_threads": args.threads}
     if args.steps is not None:
         overrides["steps"] = args.steps
     try:
-        config = GANConfig.preset(preset, **overrides).for_data(prepared)
+        config = GANConfig.preset(preset, **overrides)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     out = Path(args.out)
@@ -116,7 +109,8 @@ def run_train_gan(args: argparse.Namespace) -> int:
     control = JobControl()
     total = config.steps
     try:
-        gen = train_gan_job(prepared, config, out_dir=out)(control)
+        # The same session as the Train tab, without the judging classifier.
+        gen = gan_session_job(dataset, config, labels=labels, out_dir=out, judge=False)(control)
         with open(out / "metrics.jsonl", "w", encoding="utf-8") as log:
             while True:
                 try:
