@@ -25,7 +25,9 @@ def build_main_window(runner: JobRunner | None = None, settings: AppSettings | N
     preprocess_tab = PreprocessTab(store, runner)
     train_tab = TrainTab(store, runner)
     tabs = [("Datasets", datasets_tab), ("Preprocess", preprocess_tab), ("Train", train_tab)]
-    return MainWindow(runner, settings, store, datasets_tab, tabs)
+    window = MainWindow(runner, settings, store, datasets_tab, tabs)
+    window.device_described.connect(train_tab.set_device_description)
+    return window
 
 
 def run_app(argv: list[str] | None = None) -> int:

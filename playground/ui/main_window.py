@@ -7,7 +7,7 @@ import os
 from collections.abc import Generator
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
@@ -38,6 +38,8 @@ def device_probe_job(control: JobControl) -> Generator[Any, None, str]:
 
 
 class MainWindow(QMainWindow):
+    device_described = Signal(str)  # the compute device, once the probe has looked
+
     def __init__(self, runner: JobRunner, settings: AppSettings, store: DatasetStore, datasets_tab: DatasetsTab,
                  tabs: list[tuple[str, QWidget]], parent: QWidget | None = None):
         super().__init__(parent)
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
 
     def _on_probe_finished(self, description: str) -> None:
         self.device_label.setText(f"Device: {description}")
+        self.device_described.emit(description)
         # torch is loaded now. Move every object alive so far out of the
         # collector's reach: a full collection of torch's and Qt's objects held
         # the GIL for 60-180 ms, stalling training and the GUI alike (bench gan).

@@ -54,6 +54,7 @@ class TrainTab(QWidget):
         self._latest_points: dict | None = None
         self._run_dir: Path | None = None
         self._checkpoint: str | None = None
+        self._device_description = ""
         self._delay_s = 0.0  # slow motion: read by the worker after each frame
         self._build()
         self._timer = QTimer(self)
@@ -294,13 +295,12 @@ class TrainTab(QWidget):
         rows = [("Step", f"{h.last_step():,}"), ("Steps/s", f"{last('steps_per_s'):.1f}"),
                 ("Images/s", f"{last('images_per_s'):,.0f}"), ("Epoch", f"{last('epoch'):.2f}"),
                 ("Elapsed", _duration(last("elapsed"))), ("ETA", _duration(last("eta"))),
-                ("Memory", f"{last('memory_mb'):,.0f} MiB"), ("Device", self._runner_device())]
+                ("Memory", f"{last('memory_mb'):,.0f} MiB"), ("Device", self._device_description)]
         self.stats.setText("<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;</td><td>{v}</td></tr>" for k, v in rows) + "</table>")
 
-    def _runner_device(self) -> str:
-        window = self.window()
-        label = getattr(window, "device_label", None)
-        return label.text().removeprefix("Device: ") if label is not None else ""
+    def set_device_description(self, description: str) -> None:
+        """What the status bar says about the compute device (shown with the run's speed)."""
+        self._device_description = description
 
     def _reset_views(self, points: bool) -> None:
         self._history = MetricHistory()
