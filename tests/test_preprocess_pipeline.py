@@ -16,6 +16,7 @@ from playground.core.preprocess import (
     default_pipeline,
     make_step,
     prepare,
+    preview_tokens,
     step_palette,
     with_labels,
 )
@@ -190,3 +191,73 @@ def test_palette_specs_are_plain_data():
 def test_wrong_modality_pipeline():
     with pytest.raises(ValueError, match="this pipeline is for text data"):
         prepare(digits(1), default_pipeline(corpus(1)))
+
+
+def _bpe_prepared(dataset, *cleaning):
+    pipeline = Pipeline("text", (*cleaning, make_step("text", "tokenise", kind="bpe", vocab_size=300)))
+    prepared, _ = prepare(dataset, pipeline)
+    return Pipeline.from_dict(prepared.pipeline), prepared
+
+
+def test_trained_tokenizer_goes_stale_when_the_cleaning_before_it_changes():
+    dataset = corpus()
+    trained, first = _bpe_prepared(dataset, make_step("text", "nfkc"))
+    assert trained.tokenizer_status() == "current"
+    lowered = trained.with_step(make_step("text", "lowercase"))
+    assert lowered.steps[-1].trained == first.tokenizer and lowered.tokenizer_status() == "stale"
+    # Prepare trains a vocabulary on the lowercased text, as if there had never been a saved one.
+    _, fresh = _bpe_prepared(dataset, make_step("text", "nfkc"), make_step("text", "lowercase"))
+    again, report = prepare(dataset, lowered)
+    assert again.tokenizer == fresh.tokenizer and again.tokenizer != first.tokenizer
+    assert np.array_equal(again.ids, fresh.ids)
+    assert any("trained again" in note for note in report.steps[-1].notes)
+    assert Pipeline.from_dict(again.pipeline).tokenizer_status() == "current"
+    # Switching the new step off, or removing it, gives back the text the saved vocabulary was trained on.
+    assert lowered.replaced(1, lowered.steps[1].replace(enabled=False)).tokenizer_status() == "current"
+    assert lowered.without(1).tokenizer_status() == "current"
+    tweaked = trained.replaced(0, make_step("text", "collapse_whitespace", max_blank_lines=0))
+    assert tweaked.tokenizer_status() == "stale"
+
+
+def test_token_preview_ignores_a_stale_vocabulary():
+    dataset = corpus()
+    trained, first = _bpe_prepared(dataset, make_step("text", "nfkc"))
+    lowered = trained.with_step(make_step("text", "lowercase"))
+    tokenizer, _, shown = preview_tokens(dataset, lowered)
+    assert tokenizer != first.tokenizer and shown == shown.lower()
+    assert preview_tokens(dataset, trained)[0] is trained.tokenizer()  # current: the saved one
+
+
+def test_trained_pipeline_records_its_cleaning_and_old_files_still_load(tmp_path):
+    dataset = corpus()
+    trained, first = _bpe_prepared(dataset, make_step("text", "nfkc"))
+    data = trained.to_dict()
+    assert data["schema"] == 2 and isinstance(data["steps"][-1]["upstream"], str)
+    assert "upstream" not in make_step("text", "tokenise").to_dict()
+    # A schema 1 file: a vocabulary without the record of its cleaning.
+    del data["steps"][-1]["upstream"]
+    data["schema"] = 1
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data))
+    old = Pipeline.load(path)
+    assert old.tokenizer() == first.tokenizer and old.tokenizer_status() == "unknown"
+    assert old.with_step(make_step("text", "lowercase")).tokenizer_status() == "unknown"  # cannot tell
+    again, report = prepare(dataset, old)
+    assert np.array_equal(again.ids, first.ids) and "used the saved tokenizer" in report.steps[-1].notes
+    assert any("did not record" in note for note in report.steps[-1].notes)
+    recorded = Pipeline.from_dict(again.pipeline)
+    assert recorded.tokenizer_status() == "current"
+    assert recorded.with_step(make_step("text", "lowercase")).tokenizer_status() == "stale"
+
+
+@pytest.mark.parametrize(
+    ("step", "match"),
+    [
+        ({"name": "tokenise", "params": {"kind": "char"}, "upstream": "abc"}, "no 'trained'"),
+        ({"name": "tokenise", "params": {"kind": "char"}, "trained": {"kind": "char", "vocab": ["a", "<unk>"]},
+          "upstream": 7}, "'upstream' must be text"),
+    ],
+)
+def test_bad_upstream_fingerprint(step, match):
+    with pytest.raises(ValueError, match=match):
+        Pipeline.from_dict({"schema": 2, "modality": "text", "steps": [step]})

@@ -1,11 +1,14 @@
-"""prepare as a job (progress, cancel), the preview strip and augmented variants."""
+"""prepare as a job (progress, cancel), the preview strip, the token preview's cache and augmented variants."""
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import pytest
 from test_preprocess_helpers import clips, corpus, digits, mixed_images, points
 
+from playground.core.data.dataset import TextDataset
 from playground.core.jobs import JobCancelled, JobControl, Progress, collect
 from playground.core.preprocess import (
     Clip,
@@ -20,6 +23,7 @@ from playground.core.preprocess import (
     with_labels,
 )
 from playground.core.preprocess.image_ops import to_uint8, to_unit
+from playground.core.preprocess.tokenizer import UNK, Tokenizer, TokenizerCache
 
 
 def _augmenting(dataset):
@@ -96,6 +100,75 @@ def test_preview_text_and_tokens():
     tokenizer, spans, shown = preview_tokens(dataset, bpe, max_chars=500)
     assert tokenizer.kind == "bpe" and shown.startswith("Sonnet 18")
     assert [s[2] for s in spans] == tokenizer.encode(shown)
+
+
+def test_token_preview_trains_once_when_two_threads_ask_at_once(monkeypatch):
+    # Preview jobs run in worker threads; two of them may want the same vocabulary at once.
+    dataset = TextDataset("race-test", "Two preview jobs ask for the same vocabulary.\n" * 40)
+    pipeline = default_pipeline(dataset)
+    train = Tokenizer.train
+    calls: list[str] = []
+    first_in, second_in = threading.Event(), threading.Event()
+
+    def slow_train(kind, lines, vocab_size=512):
+        calls.append(kind)
+        if len(calls) == 1:
+            first_in.set()
+            second_in.wait(0.5)  # an unguarded cache lets the second caller in here too
+        else:
+            second_in.set()
+        return train(kind, lines, vocab_size)
+
+    monkeypatch.setattr(Tokenizer, "train", staticmethod(slow_train))
+    results = {}
+
+    def ask(name: str) -> None:
+        results[name] = preview_tokens(dataset, pipeline)[0]
+
+    first = threading.Thread(target=ask, args=("first",))
+    second = threading.Thread(target=ask, args=("second",))
+    first.start()
+    assert first_in.wait(5)
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert calls == ["char"]
+    assert results["first"] is results["second"]
+
+
+def test_tokenizer_cache_trains_different_texts_side_by_side(monkeypatch):
+    started = {"a": threading.Event(), "b": threading.Event()}
+    overlapped: list[bool] = []
+
+    def train(kind, lines, vocab_size=512):
+        name = lines[0]
+        started[name].set()
+        overlapped.append(started["b" if name == "a" else "a"].wait(5))  # a lock held while training: False
+        return Tokenizer("char", [name, UNK])
+
+    monkeypatch.setattr(Tokenizer, "train", staticmethod(train))
+    cache = TokenizerCache(2)
+    threads = [threading.Thread(target=cache.get, args=("char", 512, name)) for name in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(15)
+    assert overlapped == [True, True]
+
+
+def test_tokenizer_cache_keeps_the_most_recent_and_forgets_failures():
+    cache = TokenizerCache(2)
+    a = cache.get("char", 512, "a")
+    b = cache.get("char", 512, "b")
+    assert cache.get("char", 512, "a") is a  # now the most recent
+    cache.get("char", 512, "c")  # pushes out b
+    assert len(cache) == 2 and cache.get("char", 512, "a") is a
+    assert cache.get("char", 512, "b") is not b and cache.get("char", 512, "b") == b
+    with pytest.raises(ValueError, match="alphabet"):
+        cache.get("bpe", 100, "x")
+    assert len(cache) == 2  # a failure is not kept: the next call tries again
+    with pytest.raises(ValueError, match="at least one"):
+        TokenizerCache(0)
 
 
 def test_preview_audio_and_points():

@@ -12,10 +12,11 @@ from PySide6.QtWidgets import QFileDialog
 
 from playground.core import audio_out
 from playground.core.data.bundled import load_bundled
-from playground.core.data.dataset import PreparedImages
-from playground.core.preprocess import Pipeline, PreparedPoints, PreparedText
+from playground.core.data.dataset import PreparedImages, TextDataset
+from playground.core.preprocess import Pipeline, PreparedPoints, PreparedText, make_step, prepare
 from playground.ui.dataset_store import DatasetStore
 from playground.ui.tabs.preprocess_tab import PreprocessTab
+from playground.ui.widgets.pipeline_editor import PipelineEditor
 
 TIMEOUT = 20_000
 
@@ -238,6 +239,34 @@ def test_text_prepare_reports_tokens_and_keeps_the_trained_tokenizer(qtbot, tab,
     tab.editor.save_button.click()
     assert "trained" in json.loads(path.read_text())["steps"][-1]
     qtbot.waitUntil(tab.screenshot_ready, timeout=TIMEOUT)
+
+
+def test_editor_marks_a_vocabulary_stale_when_the_cleaning_above_it_changes(qtbot):
+    dataset = TextDataset("names-test", "Anna  Lee\n\n\nBob\nCarla\n" * 20)
+    cleaning = make_step("text", "collapse_whitespace")
+    prepared, _ = prepare(dataset, Pipeline("text", (cleaning, make_step("text", "tokenise", kind="char"))))
+    editor = PipelineEditor()
+    qtbot.addWidget(editor)
+    editor.set_pipeline(Pipeline.from_dict(prepared.pipeline))
+
+    def tokenise_item():
+        return editor.steps.item(editor.steps.count() - 1)
+
+    assert tokenise_item().text() == "Tokenise (char, 512, trained)"
+    editor.select_step(0)
+    editor.form.widget("max_blank_lines").setValue(3)  # edited in place: only the list texts update
+    assert editor.pipeline().tokenizer_status() == "stale"
+    assert tokenise_item().text() == "Tokenise (char, 512, stale: retrain)"
+    assert "Prepare will train a new one" in tokenise_item().toolTip()
+    editor.form.widget("max_blank_lines").setValue(1)  # the cleaning the vocabulary was trained after
+    assert tokenise_item().text() == "Tokenise (char, 512, trained)"
+    editor.palette.setCurrentIndex(editor.palette.findData("lowercase"))
+    editor.add_button.click()
+    assert [s.name for s in editor.pipeline().steps] == ["collapse_whitespace", "lowercase", "tokenise"]
+    assert tokenise_item().text().endswith("stale: retrain)")
+    item = editor.steps.item(1)
+    item.setCheckState(Qt.CheckState.Unchecked)  # switched off, it no longer changes the text
+    assert tokenise_item().text().endswith("trained)")
 
 
 # Audio and points -----------------------------------------------------------

@@ -1,12 +1,16 @@
 """A pipeline: the ordered steps for one modality, saved as versioned JSON.
 
-File format (``SCHEMA_VERSION`` 1)::
+File format (``SCHEMA_VERSION`` 2)::
 
-    {"format": "genai-playground/pipeline", "schema": 1, "modality": "image",
+    {"format": "genai-playground/pipeline", "schema": 2, "modality": "image",
      "steps": [{"name": "resize", "enabled": true, "params": {"size": 28, "method": "area"}}, ...]}
 
 A Tokenise step that has been trained also stores its vocabulary under
-``"trained"``, so the file reproduces the exact token ids.
+``"trained"``, so the file reproduces the exact token ids, and (from schema 2)
+under ``"upstream"`` a fingerprint of the cleaning steps before it that the
+vocabulary was trained after. When those steps change, the vocabulary is
+stale and Prepare trains a new one (``Pipeline.tokenizer_status``). Schema 1
+files load with the cleaning "unknown", and their vocabulary is used as saved.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from typing import Any
 from playground.core.atomic import write_text_atomic
 from playground.core.data.dataset import MODALITIES
 from playground.core.preprocess.steps import Step, step_classes, step_from_dict
+from playground.core.preprocess.text_steps import Tokenise, cleaning_fingerprint
 from playground.core.preprocess.tokenizer import Tokenizer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a trained Tokenise step records 'upstream'
 FORMAT = "genai-playground/pipeline"
 
 
@@ -141,11 +146,21 @@ class Pipeline:
             raise ValueError(f"{p.name}: {exc}") from None
 
     def tokenizer(self) -> Tokenizer | None:
-        """The trained tokenizer this pipeline carries, if any."""
+        """The trained tokenizer this pipeline carries, if any (see ``tokenizer_status``)."""
         for step in self.steps:
             if step.kind == "tokenise":
                 return getattr(step, "trained", None)
         return None
+
+    def tokenizer_status(self) -> str:
+        """Whether the saved vocabulary fits the cleaning steps now before Tokenise.
+
+        "untrained" (no Tokenise step or no vocabulary), "current", "stale"
+        (the cleaning changed since it was trained: Prepare retrains) or
+        "unknown" (saved before schema 2: used as saved).
+        """
+        step = next((s for s in self.steps if isinstance(s, Tokenise)), None)
+        return "untrained" if step is None else step.status(cleaning_fingerprint(self.steps))
 
 
 def make_step(modality: str, name: str, **params: Any) -> Step:

@@ -30,8 +30,8 @@ from playground.core.preprocess.pipeline import Pipeline, make_step
 from playground.core.preprocess.prepared import PreparedAudio, PreparedPoints, PreparedText
 from playground.core.preprocess.report import PrepareReport, StepReport
 from playground.core.preprocess.steps import RunContext, Step
-from playground.core.preprocess.text_steps import Tokenise
-from playground.core.preprocess.tokenizer import UNK, Tokenizer
+from playground.core.preprocess.text_steps import Tokenise, cleaning_fingerprint
+from playground.core.preprocess.tokenizer import UNK, Tokenizer, TokenizerCache
 
 NOUNS = {"image": "image", "audio": "clip", "points": "point", "text": "character"}
 TOP_TOKENS = 20
@@ -192,16 +192,24 @@ def _finish_text(dataset: TextDataset, pipeline: Pipeline, text: str, report: Pr
         step = make_step("text", "tokenise", kind="char")  # a model needs ids: characters by default
         report.notes.append("no Tokenise step: used characters")
     assert isinstance(step, Tokenise)
-    tokenizer, trained = step.build(text)
+    upstream = cleaning_fingerprint(pipeline.steps)  # Tokenise comes last: every other step cleans
+    status = step.status(upstream)
+    tokenizer, trained = step.build(text, upstream)
     ids = tokenizer.encode_array(text)
     step_report = StepReport(step.name, step.title, changed=len(ids))
     step_report.notes.append(f"trained a {tokenizer.kind} tokenizer" if trained else "used the saved tokenizer")
+    if status == "stale":
+        step_report.notes.append("the cleaning steps before it changed since the saved vocabulary was "
+                                 "trained, so it was trained again")
+    elif status == "unknown":
+        step_report.notes.append("the pipeline did not record which cleaning its vocabulary was trained after; "
+                                 "it is now recorded as these steps")
     if tokenizer.kind != "bpe":
         unknown = int(np.count_nonzero(ids == tokenizer.vocab_size - 1))
         if unknown:
             step_report.notes.append(f"{unknown} tokens were not in the vocabulary ({UNK})")
     report.steps.append(step_report)
-    final = step.with_tokenizer(tokenizer)
+    final = step.with_tokenizer(tokenizer, upstream)
     if index is None or not pipeline.steps[index].enabled:
         recorded = pipeline.with_step(final) if index is None else pipeline.replaced(index, final)
     else:
@@ -314,13 +322,15 @@ def _model_scale(images: list[np.ndarray], mode: str) -> list[np.ndarray]:
     return [((im - mean) / std).astype(np.float32) for im in images]
 
 
-def preview_tokens(dataset: TextDataset, pipeline: Pipeline, max_chars: int = PREVIEW_CHARS
-                   ) -> tuple[Tokenizer, list[tuple[int, int, int, str]], str]:
+def preview_tokens(dataset: TextDataset, pipeline: Pipeline, max_chars: int = PREVIEW_CHARS, *,
+                   cache: TokenizerCache | None = None) -> tuple[Tokenizer, list[tuple[int, int, int, str]], str]:
     """Token spans of the cleaned start of a corpus, for the coloured token view.
 
     Returns (tokenizer, spans, cleaned text); spans are (start, end, id, token
-    text) into that text. Uses the pipeline's saved tokenizer, else one
-    trained on the cleaned first 256 KB (so BPE merges are close to Prepare's).
+    text) into that text. Uses the pipeline's saved tokenizer unless it is
+    stale (the cleaning changed since it was trained), else one trained on the
+    cleaned first 256 KB (so BPE merges are close to Prepare's), kept in
+    ``cache`` (default: one shared by all callers; safe from any thread).
     """
     _check(dataset, pipeline)
     ctx = _context(dataset, preview=True)
@@ -331,22 +341,16 @@ def preview_tokens(dataset: TextDataset, pipeline: Pipeline, max_chars: int = PR
     if step is None:
         step = make_step("text", "tokenise", kind="char")
     assert isinstance(step, Tokenise)
-    tokenizer = step.trained or _train_cached(step["kind"], step["vocab_size"], cleaned)
+    tokenizer = step.saved_for(cleaning_fingerprint(pipeline.steps))
+    if tokenizer is None:
+        cache = _PREVIEW_TOKENIZERS if cache is None else cache
+        tokenizer = cache.get(step["kind"], step["vocab_size"], cleaned)
     shown = cleaned[:max_chars]
     return tokenizer, tokenizer.spans(shown), shown
 
 
-_CACHE: dict[tuple[str, int, int], Tokenizer] = {}
-
-
-def _train_cached(kind: str, vocab_size: int, text: str) -> Tokenizer:
-    # A slider move retrains only when the cleaned text or the settings changed.
-    key = (kind, vocab_size, hash(text))
-    if key not in _CACHE:
-        if len(_CACHE) >= 4:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = Tokenizer.train(kind, text.splitlines(keepends=True), vocab_size)
-    return _CACHE[key]
+# A slider move retrains only when the cleaned text or the settings changed.
+_PREVIEW_TOKENIZERS = TokenizerCache(4)
 
 
 def augment_variants(image: np.ndarray, pipeline_or_step: Pipeline | Step, n: int = 16, seed: int = 0) -> list[np.ndarray]:

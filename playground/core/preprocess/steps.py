@@ -269,15 +269,18 @@ def step_from_dict(modality: str, data: Mapping[str, Any]) -> Step:
         known = ", ".join(table) or "none"
         raise ValueError(f"unknown step {name!r} for {modality} pipelines; known steps: {known}")
     cls = table[name]
-    extra = set(data) - {"name", "enabled", "params", "trained"}
+    extra = set(data) - {"name", "enabled", "params", "trained", "upstream"}
     if extra:
         raise ValueError(f"step '{name}' has unknown field(s): {', '.join(sorted(extra))}")
+    if "upstream" in data and "trained" not in data:
+        raise ValueError(f"step '{name}': 'upstream' describes a trained vocabulary, but there is no 'trained'")
     params = data.get("params", {})
     if not isinstance(params, Mapping):
         raise ValueError(f"step '{name}': 'params' must be an object")
     enabled = data.get("enabled", True)
     if "trained" in data:
-        return cls.from_trained(data["trained"], enabled=enabled, **params)  # type: ignore[attr-defined]
+        return cls.from_trained(data["trained"], enabled=enabled,  # type: ignore[attr-defined]
+                                upstream=data.get("upstream"), **params)
     return cls(enabled=enabled, **params)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from playground.core.preprocess.report import StepReport
@@ -153,6 +156,17 @@ class FilterLines(TextStep):
         return "\n".join(out), []
 
 
+def cleaning_fingerprint(steps: Iterable[Step]) -> str:
+    """A short hex digest of the enabled cleaning steps (names and values), Tokenise left out.
+
+    A trained vocabulary records it, to tell when the text it would see has
+    changed. Switched-off steps do not change the text, so they do not count.
+    """
+    enabled = [{"name": s.name, "params": s.to_dict()["params"]} for s in steps if s.enabled and s.kind != "tokenise"]
+    data = json.dumps(enabled, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
 @register
 class Tokenise(Step):
     name = "tokenise"
@@ -171,6 +185,7 @@ class Tokenise(Step):
     def __init__(self, enabled: bool = True, **values: Any) -> None:
         super().__init__(enabled=enabled, **values)
         self.trained: Tokenizer | None = None
+        self.upstream: str | None = None  # cleaning_fingerprint of the steps its vocabulary was trained after
 
     def validate(self) -> None:
         if self["kind"] == "bpe" and self["vocab_size"] <= BYTE_ALPHABET:
@@ -178,37 +193,64 @@ class Tokenise(Step):
                              f"of {BYTE_ALPHABET} bytes; got {self['vocab_size']}; try 512")
 
     @classmethod
-    def from_trained(cls, trained: Any, enabled: bool = True, **values: Any) -> Tokenise:
+    def from_trained(cls, trained: Any, enabled: bool = True, upstream: Any = None, **values: Any) -> Tokenise:
+        """Rebuild a saved trained step; ``upstream`` None (files before schema 2) means not recorded."""
         step = cls(enabled=enabled, **values)
         tokenizer = Tokenizer.from_dict(trained)
         if tokenizer.kind != step["kind"]:
             raise ValueError(f"Tokenise: the saved tokenizer is {tokenizer.kind}, but the step says {step['kind']}")
-        step.trained = tokenizer
+        if upstream is not None and not isinstance(upstream, str):
+            raise ValueError(f"Tokenise: 'upstream' must be text, got {upstream!r}")
+        step.trained, step.upstream = tokenizer, upstream
         return step
 
-    def with_tokenizer(self, tokenizer: Tokenizer) -> Tokenise:
-        """A copy that carries a trained tokenizer (saved with the pipeline)."""
+    def with_tokenizer(self, tokenizer: Tokenizer, upstream: str | None) -> Tokenise:
+        """A copy that carries a tokenizer trained after the cleaning ``upstream`` (saved with the pipeline)."""
         step = type(self)(enabled=self.enabled, **self.values)
-        step.trained = tokenizer
+        step.trained, step.upstream = tokenizer, upstream
         return step
 
     def replace(self, **changes: Any) -> Step:
         step = super().replace(**changes)
         if self.trained is not None and step.values == self.values:
             assert isinstance(step, Tokenise)
-            step.trained = self.trained  # only enabled changed: the vocabulary still fits
+            # Only 'enabled' changed: the vocabulary still fits.
+            step.trained, step.upstream = self.trained, self.upstream
         return step
 
-    def build(self, text: str) -> tuple[Tokenizer, bool]:
-        """The tokenizer to use for ``text``: the saved one, or one trained now."""
-        if self.trained is not None:
-            return self.trained, False
+    def status(self, upstream: str) -> str:
+        """How the saved vocabulary fits text cleaned by steps with fingerprint ``upstream``.
+
+        "untrained" (none saved), "current" (trained after the same cleaning),
+        "stale" (the cleaning changed since: Prepare trains a new one) or
+        "unknown" (a file from before the cleaning was recorded: it is used as saved).
+        """
+        if self.trained is None:
+            return "untrained"
+        if self.upstream is None:
+            return "unknown"
+        return "current" if self.upstream == upstream else "stale"
+
+    def saved_for(self, upstream: str) -> Tokenizer | None:
+        """The saved tokenizer if it may be used after the cleaning ``upstream``, else None."""
+        return self.trained if self.status(upstream) in ("current", "unknown") else None
+
+    def build(self, text: str, upstream: str) -> tuple[Tokenizer, bool]:
+        """The tokenizer for ``text`` (cleaned by steps with fingerprint ``upstream``), and whether it is new.
+
+        The saved one unless it is missing or stale; otherwise one trained on ``text`` now.
+        """
+        saved = self.saved_for(upstream)
+        if saved is not None:
+            return saved, False
         return Tokenizer.train(self["kind"], text.splitlines(keepends=True), self["vocab_size"]), True
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
         if self.trained is not None:
             out["trained"] = self.trained.to_dict()
+            if self.upstream is not None:
+                out["upstream"] = self.upstream
         return out
 
     def run(self, state: str, ctx: RunContext) -> StepRun:  # the runner tokenises; see prepare

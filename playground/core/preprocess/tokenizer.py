@@ -3,13 +3,17 @@
 One ``Tokenizer`` class wraps all three behind ``encode``/``decode``/``spans``
 and saves to plain JSON (``to_dict``), so a pipeline file, and every
 checkpoint that records its pipeline, carries the exact vocabulary.
+``TokenizerCache`` keeps a few recently trained ones for the preview.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
@@ -175,3 +179,54 @@ class Tokenizer:
 
     def __repr__(self) -> str:
         return f"Tokenizer(kind={self.kind!r}, vocab_size={self.vocab_size})"
+
+
+CacheKey = tuple[str, int, bytes]  # (kind, vocab size, digest of the training text)
+
+
+class TokenizerCache:
+    """The last few tokenizers trained for previews, shared safely between threads.
+
+    Preview jobs run in worker threads and a newer one may start while an older
+    one is still training. The lock guards only the table: training runs
+    outside it, so different texts train in parallel, and a caller asking for
+    a tokenizer that another thread is training waits for that one instead of
+    training it again.
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        if size < 1:
+            raise ValueError(f"a tokenizer cache needs room for at least one tokenizer, got {size}")
+        self._size = size
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[CacheKey, Future[Tokenizer]] = OrderedDict()  # oldest first
+
+    def get(self, kind: str, vocab_size: int, text: str) -> Tokenizer:
+        """What ``Tokenizer.train`` makes of ``text``'s lines: trained once, then kept while it is recent."""
+        key = (kind, vocab_size, hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest())
+        with self._lock:
+            owner = key not in self._entries
+            if owner:
+                self._entries[key] = Future()
+            else:
+                self._entries.move_to_end(key)
+            future = self._entries[key]
+        if not owner:
+            return future.result()
+        try:
+            tokenizer = Tokenizer.train(kind, text.splitlines(keepends=True), vocab_size)
+        except BaseException as exc:
+            with self._lock:
+                if self._entries.get(key) is future:
+                    del self._entries[key]  # the next call tries again
+            future.set_exception(exc)
+            raise
+        future.set_result(tokenizer)
+        with self._lock:
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)  # the least recently asked for; its waiters hold it already
+        return tokenizer
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)

@@ -31,6 +31,14 @@ from playground.ui.widgets.param_form import ParamForm
 JSON_FILTER = "Pipeline (*.json);;All files (*)"
 ERROR_STYLE = "color: #b00020; font-weight: bold;"
 DISABLED_COLOUR = QColor(140, 140, 140)
+TOKENIZER_NOTES = {  # the Tokenise tooltip's last paragraph, by Pipeline.tokenizer_status()
+    "current": "\n\nUses the vocabulary trained by Prepare (saved with the pipeline); "
+               "change a setting to train a new one.",
+    "stale": "\n\nThe cleaning steps above changed since this vocabulary was trained, so Prepare will "
+             "train a new one; the preview already shows tokens learned from the text as now cleaned.",
+    "unknown": "\n\nUses the vocabulary saved with the pipeline. This file does not say which cleaning it "
+               "was trained after; Prepare records the current steps, so later changes retrain it.",
+}
 
 
 def _fmt(value: Any) -> str:
@@ -43,15 +51,20 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def summary(step: Step) -> str:
-    """A short line for the step list: its title and the values worth seeing."""
+def summary(step: Step, tokenizer_status: str = "") -> str:
+    """A short line for the step list: its title and the values worth seeing.
+
+    ``tokenizer_status`` is the pipeline's (``Pipeline.tokenizer_status``), for a Tokenise step.
+    """
     values = step.values
     params = step.params if len(step.params) <= 2 else [p for p in step.params if values[p.name] != p.default]
     text = ", ".join(f"{_fmt(values[p.name])}" if len(step.params) <= 2 else f"{p.title.lower()} {_fmt(values[p.name])}"
                      for p in params)
     if len(text) > 38:
         text = text[:37] + "…"
-    if getattr(step, "trained", None) is not None:
+    if tokenizer_status == "stale":
+        text += ", stale: retrain"  # the cleaning above changed since the vocabulary was trained
+    elif getattr(step, "trained", None) is not None:
         text += ", trained"  # a saved vocabulary: the same ids every time until a setting changes
     return f"{step.title} ({text.lstrip(', ')})" if text else step.title
 
@@ -279,7 +292,8 @@ class PipelineEditor(QWidget):
         if rebuild_form:
             self._fill_list(select)
         else:
-            self._set_item(self.steps.item(select), pipeline.steps[select])
+            for row, step in enumerate(pipeline.steps):  # a cleaning value can make Tokenise's vocabulary stale
+                self._set_item(self.steps.item(row), step)
         self._show_error()
         self.pipeline_changed.emit(pipeline)
 
@@ -311,10 +325,9 @@ class PipelineEditor(QWidget):
         if item is None:
             return
         blocked = self.steps.blockSignals(True)
-        item.setText(summary(step))
-        trained = getattr(step, "trained", None) is not None
-        item.setToolTip(step.help + ("\n\nUses the vocabulary trained by Prepare (saved with the pipeline); "
-                                     "change a setting to train a new one." if trained else ""))
+        status = self._pipeline.tokenizer_status() if step.kind == "tokenise" and self._pipeline is not None else ""
+        item.setText(summary(step, status))
+        item.setToolTip(step.help + TOKENIZER_NOTES.get(status, ""))
         item.setCheckState(Qt.CheckState.Checked if step.enabled else Qt.CheckState.Unchecked)
         item.setForeground(self.steps.palette().text().color() if step.enabled else DISABLED_COLOUR)
         self.steps.blockSignals(blocked)
