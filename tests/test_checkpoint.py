@@ -23,9 +23,9 @@ def bars(n: int = 32) -> PreparedImages:
     return PreparedImages(x, labels, list("abcd"), {"kind": "minus1_1"}, {"steps": [{"name": "resize"}]})
 
 
-def trained(conditional: bool = False) -> tuple[GANTrainer, GANCheckpoint]:
+def trained(conditional: bool = False, codes: int = 0) -> tuple[GANTrainer, GANCheckpoint]:
     data = bars()
-    cfg = GANConfig.preset("tiny", conditional=conditional).for_data(data)
+    cfg = GANConfig.preset("tiny", conditional=conditional, info_codes=codes).for_data(data)
     trainer = GANTrainer(cfg)
     x, y = torch.from_numpy(data.x), torch.from_numpy(data.labels)
     for i in range(3):
@@ -40,12 +40,12 @@ def trained(conditional: bool = False) -> tuple[GANTrainer, GANCheckpoint]:
     return trainer, ck
 
 
-@pytest.mark.parametrize("conditional", [False, True])
-def test_round_trip_same_outputs(tmp_path, conditional):
-    trainer, ck = trained(conditional)
+@pytest.mark.parametrize("conditional, codes", [(False, 0), (True, 0), (False, 3)])
+def test_round_trip_same_outputs(tmp_path, conditional, codes):
+    trainer, ck = trained(conditional, codes)
     save_checkpoint(tmp_path / "ck", ck, trainer)
     loaded = load_checkpoint(tmp_path / "ck")
-    z = torch.randn(5, trainer.config.latent_dim)
+    z = trainer.draw_latent(5, torch.Generator().manual_seed(0))
     labels = torch.tensor([0, 1, 2, 3, 0]) if conditional else None
     assert torch.equal(trainer.sample(z, labels), loaded.trainer.sample(z, labels))
     assert torch.equal(trainer.sample(z, labels, ema=False), loaded.trainer.sample(z, labels, ema=False))
@@ -180,3 +180,20 @@ def test_generator_is_deterministic(tmp_path):
 
     with pytest.raises(JobCancelled):
         gen.generate(GANRequest(n=10), cancel=lambda: True)
+
+
+def test_generator_can_be_asked_for_an_infogan_code(tmp_path):
+    trainer, ck = trained(codes=3)
+    save_checkpoint(tmp_path / "ck", ck, trainer)
+    gen = load(tmp_path / "ck", "cpu")
+    assert gen.noise(4, 0).shape == (4, trainer.config.latent_dim + 3)
+    a = gen.generate(GANRequest(n=6, seed=1, code=2))
+    z = gen.with_code(gen.noise(6, 1), 2)
+    assert np.array_equal(a.images, gen.decode(z))
+    assert not np.array_equal(a.images, gen.generate(GANRequest(n=6, seed=1, code=0)).images)
+    with pytest.raises(ValueError, match="out of range"):
+        gen.generate(GANRequest(n=1, code=3))
+    plain, plain_ck = trained()
+    save_checkpoint(tmp_path / "plain", plain_ck, plain)
+    with pytest.raises(ValueError, match="without InfoGAN codes"):
+        load(tmp_path / "plain", "cpu").generate(GANRequest(n=1, code=0))

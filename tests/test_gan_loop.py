@@ -62,6 +62,19 @@ def test_conditional_grid_has_one_row_per_class():
     assert list(sample.extra["labels"][:9]) == [0] * 8 + [1]
 
 
+def test_infogan_grid_keeps_each_code_together():
+    cfg = GANConfig.preset("tiny", steps=2, info_codes=4)
+    result, events = collect(train_gan_job(bars(), cfg))
+    sample = next(e for e in events if isinstance(e, Samples))
+    assert sample.extra["rows"] == 4 and sample.images.shape[0] == 4 * 8
+    assert sample.extra["layout"].startswith("one row per InfoGAN code")
+    assert "info_loss" in result.metrics
+    _, events = collect(train_gan_job(bars(), cfg.replace(info_codes=20)))
+    sample = next(e for e in events if isinstance(e, Samples))
+    assert (sample.extra["rows"], sample.extra["cols"], sample.images.shape[0]) == (10, 8, 80)
+    assert sample.extra["layout"].startswith("each run of 4 in a row is one InfoGAN code")
+
+
 def test_cancel_takes_effect_within_one_step():
     control = JobControl()
     gen = train_gan_job(bars(), GANConfig.preset("tiny", steps=1000))(control)

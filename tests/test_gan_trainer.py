@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from playground.core.data.dataset import PreparedImages
-from playground.core.models.dcgan import DCGANConfig, Discriminator, Generator
+from playground.core.models.dcgan import DCGANConfig, Discriminator, Generator, code_of, draw_latent
 from playground.core.models.mlp_gan import MLPGANConfig, PointDiscriminator, PointGenerator
 from playground.core.training.gan_config import GAN_PRESETS, GANConfig
-from playground.core.training.gan_trainer import GANTrainer, d_loss_fn, g_loss_fn
+from playground.core.training.gan_trainer import GANTrainer, d_loss_fn, g_loss_fn, translate
 
 
 def bars(n: int = 64, size: int = 8, classes: int = 4, seed: int = 0) -> PreparedImages:
@@ -68,6 +68,9 @@ def test_mlp_gan_shapes():
         ({"batch_size": 0}, "batch_size"),
         ({"g_upsample": "bicubic"}, "g_upsample"),
         ({"d_depth": 3}, "d_depth"),
+        ({"info_codes": 1}, "InfoGAN code"),
+        ({"info_weight": -1.0}, "InfoGAN weight"),
+        ({"augment": "flip"}, "augmentation"),
     ],
 )
 def test_config_validation(bad, match):
@@ -117,6 +120,58 @@ def test_step_functions_alone(loss, conditional):
     assert trainer.g_updates == 2
     assert trainer.step(real, labels, which="d").keys() == {"d_loss", "d_real", "d_fake"}
     assert trainer.step(real, labels, which="g").keys() == {"g_loss", "d_fake_g"}
+
+
+def test_infogan_code_rides_in_the_latent_and_q_guesses_it():
+    z = draw_latent(6, 4, 3, torch.Generator().manual_seed(0))
+    assert z.shape == (6, 7)
+    assert torch.equal(z[:, 4:].sum(1), torch.ones(6)) and set(z[:, 4:].unique().tolist()) == {0.0, 1.0}
+    assert torch.equal(code_of(z, 4), z[:, 4:].argmax(1))
+    cfg = DCGANConfig(image_size=8, latent_dim=4, g_width=4, d_width=4, codes=3)
+    g, d = Generator(cfg), Discriminator(cfg)
+    x = g(z)
+    out, q = d(x, with_codes=True)
+    assert out.shape == (6,) and q.shape == (6, 3)
+    with pytest.raises(ValueError, match="no InfoGAN code head"):
+        Discriminator(DCGANConfig(image_size=8, latent_dim=4, g_width=4, d_width=4))(x, with_codes=True)
+    with pytest.raises(ValueError, match="at least 2 values"):
+        DCGANConfig(codes=1)
+
+    data = bars()
+    trainer = GANTrainer(GANConfig.preset("tiny", info_codes=3).for_data(data))
+    assert trainer.z_dim == trainer.config.latent_dim + 3
+    assert trainer.latent(5).shape == (5, trainer.z_dim)
+    real = torch.from_numpy(data.x[:4])
+    assert set(trainer.step(real)) == {"d_loss", "d_real", "d_fake", "g_loss", "d_fake_g", "info_loss"}
+    assert "info_loss" in trainer.step(real, which="g")
+    # the MLP GAN for points takes no code: the setting is ignored there
+    assert GANTrainer(GANConfig.preset("tiny", info_codes=3), kind="points").z_dim == 8
+
+
+def test_infogan_generator_learns_to_make_its_codes_recognisable():
+    data = bars(n=64, size=8, classes=4)
+    cfg = GANConfig.preset("tiny", info_codes=4, batch_size=16, g_width=8, d_width=8, lr_g=2e-3, lr_d=2e-3).for_data(data)
+    trainer = GANTrainer(cfg)
+    x = torch.from_numpy(data.x)
+    losses = [float(trainer.step(x[(i * 16) % 64 : (i * 16) % 64 + 16])["info_loss"]) for i in range(150)]
+    assert np.mean(losses[:5]) > 1.2  # about ln 4: Q guesses at random at first
+    assert np.mean(losses[-10:]) < 0.25 * np.mean(losses[:5])  # and then it can tell the codes apart
+
+
+def test_translate_shifts_whole_images_and_passes_gradients():
+    x = torch.zeros(64, 2, 8, 8)
+    x[:, :, 3:5, 3:5] = 1.0  # a 2x2 square in the middle, in both channels
+    x.requires_grad_(True)
+    y = translate(x, torch.Generator().manual_seed(0))
+    assert y.shape == x.shape
+    assert torch.equal(y[:, 0], y[:, 1])  # the same shift for every channel of an image
+    assert torch.all(y.sum(dim=(1, 2, 3)) == 8)  # the square is moved, never cut (shift <= 1 px at 8 px)
+    moved = [tuple(torch.nonzero(img[0])[0].tolist()) for img in y.detach()]
+    assert len(set(moved)) == 9  # every shift in {-1, 0, 1}^2 turns up
+    y.sum().backward()
+    assert float(x.grad.sum()) > 0
+    trainer = GANTrainer(GANConfig.preset("tiny", augment="translate").for_data(bars()))
+    assert trainer.augment and math.isfinite(float(trainer.step(torch.from_numpy(bars().x[:4]))["g_loss"]))
 
 
 def test_d_steps_and_only_d_changes_d():

@@ -42,6 +42,7 @@ def test_tiny_run_draws_curves_and_sample_grids(qtbot, tab):
     _use(tab, small_mnist())
     tab.preset.setCurrentText("tiny")
     tab.form.widget("steps").setValue(8)
+    tab.form.widget("info_codes").setValue(3)
     qtbot.mouseClick(tab.start_button, Qt.MouseButton.LeftButton)
     assert tab.is_running() and not tab.start_button.isEnabled()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=120_000)
@@ -49,8 +50,10 @@ def test_tiny_run_draws_curves_and_sample_grids(qtbot, tab):
     qtbot.waitUntil(lambda: tab.loss_plot._curves["d_loss"].getData()[0] is not None
                     and len(tab.loss_plot._curves["d_loss"].getData()[0]) >= 8, timeout=5000)
     assert np.isfinite(tab.loss_plot._curves["g_loss"].getData()[1]).all()
+    assert tab.loss_plot.listed() == ["D loss", "G loss", "code loss (InfoGAN)"]
     assert len(tab.timeline.frames()) >= 3
     assert tab.timeline.image.pixmap() is not None and not tab.timeline.image.pixmap().isNull()
+    assert "one row per InfoGAN code" in tab.timeline.caption.text()
     assert tab.start_button.isEnabled()
     assert any("checkpoint" in tab.alerts.item(i).text() for i in range(tab.alerts.count()))
 

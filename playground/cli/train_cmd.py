@@ -43,6 +43,7 @@ def register(subparsers: Any) -> None:
     ggan.add_argument("--checkpoint", required=True, help="a checkpoint or run folder")
     ggan.add_argument("--n", type=int, default=64, help="how many samples")
     ggan.add_argument("--label", help="class (name or index) for a conditional model")
+    ggan.add_argument("--code", type=int, help="InfoGAN code for every sample (a model trained with codes)")
     ggan.add_argument("--seed", type=int, default=0)
     ggan.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     ggan.add_argument("--out", required=True, help="output .npz ('images' uint8 N x H x W [x C])")
@@ -159,7 +160,7 @@ def run_generate_gan(args: argparse.Namespace) -> int:
         else:
             raise UserError(f"unknown label {args.label!r}; this model knows {', '.join(gen.label_names)}")
     try:
-        result = gen.generate(GANRequest(n=args.n, label=label, seed=args.seed))
+        result = gen.generate(GANRequest(n=args.n, label=label, seed=args.seed, code=args.code))
     except ValueError as exc:
         raise UserError(str(exc)) from None
     arrays: dict[str, Any] = {}

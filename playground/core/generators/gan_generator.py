@@ -29,6 +29,7 @@ from playground.core.training.checkpoint import GANCheckpoint, load_checkpoint
 class GANRequest:
     n: int = 16  # how many samples
     label: int | None = None  # class index for a conditional model; None: random classes
+    code: int | None = None  # InfoGAN code for every sample; None: random codes
     seed: int = 0  # the same seed gives the same samples
     batch_size: int = 256  # samples per forward pass
 
@@ -63,9 +64,22 @@ class GANGenerator:
         return bool(self.config.conditional)
 
     def noise(self, n: int, seed: int) -> torch.Tensor:
-        """The latent vectors for ``seed``: float32 n x latent_dim on the CPU."""
+        """The latent vectors for ``seed``: float32 n x z_dim on the CPU (noise, then any
+        InfoGAN code)."""
         gen = torch.Generator().manual_seed(int(seed))
-        return torch.randn(n, self.config.latent_dim, generator=gen)
+        return self.trainer.draw_latent(n, gen).cpu()
+
+    def with_code(self, z: torch.Tensor, code: int) -> torch.Tensor:
+        """``z`` with every sample's InfoGAN code set to ``code``."""
+        codes, latent = self.trainer.codes, self.config.latent_dim
+        if not codes:
+            raise ValueError("this model was trained without InfoGAN codes: it cannot be asked for one")
+        if not (0 <= code < codes):
+            raise ValueError(f"code {code} is out of range: this model has codes 0-{codes - 1}")
+        z = z.clone()
+        z[:, latent:] = 0.0
+        z[:, latent + code] = 1.0
+        return z
 
     def _labels(self, request: GANRequest) -> torch.Tensor | None:
         if not self.conditional:
@@ -98,6 +112,8 @@ class GANGenerator:
             cancel: polled between batches; when it returns True, ``JobCancelled`` is raised.
         """
         z, labels = self.noise(request.n, request.seed), self._labels(request)
+        if request.code is not None:
+            z = self.with_code(z, request.code)
         parts: list[np.ndarray] = []
         for start in range(0, request.n, request.batch_size):
             if cancel is not None and cancel():

@@ -7,6 +7,9 @@ References:
     Miyato et al. 2018, "Spectral Normalization for GANs" (arXiv:1802.05957).
     Miyato & Koyama 2018, "cGANs with Projection Discriminator" (arXiv:1802.05637):
     the conditional D adds <embed(y), features> to its unconditional output.
+    Chen et al. 2016, "InfoGAN" (arXiv:1606.03657): G also takes a categorical code
+    c and a head Q on D's features must guess c from G(z, c); without labels, G
+    learns to give each code its own kind of sample (on digits, mostly one digit).
 
 Image sizes are ``base * 2**k`` with base 4 or 7: 8, 16, 28, 32 and 64 pixels.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
@@ -35,6 +39,7 @@ class DCGANConfig:
     spectral_norm: bool = True  # spectral norm on every D layer
     upsample: str = "convt"  # "convt": 4x4 transposed conv; "nearest": nearest x2 then 3x3 conv
     d_depth: int = 1  # convs per scale in D: 1 (DCGAN) or 2 (adds a 3x3 conv at each scale)
+    codes: int = 0  # InfoGAN: G also takes a one-hot code of this size and D gets a head that guesses it
 
     def __post_init__(self) -> None:
         if self.image_size not in _LAYOUTS:
@@ -49,6 +54,8 @@ class DCGANConfig:
             raise ValueError(f"upsample must be 'convt' or 'nearest', not {self.upsample!r}")
         if self.d_depth not in (1, 2):
             raise ValueError(f"d_depth must be 1 or 2, not {self.d_depth}")
+        if self.codes == 1 or self.codes < 0:
+            raise ValueError("an InfoGAN code needs at least 2 values (0 switches it off)")
 
 
 def _up(c_in: int, c_out: int, mode: str, bias: bool) -> list[nn.Module]:
@@ -71,7 +78,10 @@ def init_weights(module: nn.Module) -> None:
 
 
 class Generator(nn.Module):
-    """z (N x latent_dim) [+ labels (N,)] -> images float N x C x H x W in [-1, 1]."""
+    """z (N x (latent_dim + codes)) [+ labels (N,)] -> images float N x C x H x W in [-1, 1].
+
+    With InfoGAN codes, the last ``codes`` columns of z are a one-hot code (``draw_latent``).
+    """
 
     def __init__(self, config: DCGANConfig) -> None:
         super().__init__()
@@ -79,7 +89,7 @@ class Generator(nn.Module):
         base, ups = _LAYOUTS[config.image_size]
         width = config.g_width * 2 ** (ups - 1)
         self.base, self.width0 = base, width
-        in_dim = config.latent_dim + (config.embed_dim if config.num_classes else 0)
+        in_dim = config.latent_dim + config.codes + (config.embed_dim if config.num_classes else 0)
         self.embed = nn.Embedding(config.num_classes, config.embed_dim) if config.num_classes else None
         self.project = nn.Linear(in_dim, width * base * base, bias=False)
         layers: list[nn.Module] = [nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
@@ -100,7 +110,11 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """images N x C x H x W [+ labels (N,)] -> logits (N,): high means "real"."""
+    """images N x C x H x W [+ labels (N,)] -> logits (N,): high means "real".
+
+    With InfoGAN codes, ``forward(x, with_codes=True)`` also returns Q's logits
+    for the code (N x codes), from the same features.
+    """
 
     def __init__(self, config: DCGANConfig) -> None:
         super().__init__()
@@ -123,12 +137,38 @@ class Discriminator(nn.Module):
         self.feature_dim = width * base * base
         self.head = sn(nn.Linear(self.feature_dim, 1))
         self.embed = sn(nn.Embedding(config.num_classes, self.feature_dim)) if config.num_classes else None
+        self.q_head: nn.Module | None = None
+        if config.codes:
+            self.q_head = nn.Linear(self.feature_dim, config.codes)
+            init_weights(self.q_head)
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None,
+                with_codes: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         h = self.net(x).flatten(1)  # N x feature_dim
         out = self.head(h).squeeze(1)
         if self.embed is not None:
             if labels is None:
                 raise ValueError("this discriminator is conditional: pass a label for every image")
             out = out + (self.embed(labels) * h).sum(dim=1)  # projection term
+        if with_codes:
+            if self.q_head is None:
+                raise ValueError("this discriminator has no InfoGAN code head")
+            return out, self.q_head(h)
         return out
+
+
+def draw_latent(n: int, latent_dim: int, codes: int, generator: torch.Generator | None = None,
+                device: torch.device | str | None = None) -> torch.Tensor:
+    """G's input noise: N(0, 1) in the first ``latent_dim`` columns, then (with
+    InfoGAN codes) a uniformly drawn one-hot code. Drawn with ``generator`` on its device."""
+    gen_device = generator.device if generator is not None else None
+    z = torch.randn(n, latent_dim, generator=generator, device=gen_device)
+    if codes:
+        c = torch.randint(0, codes, (n,), generator=generator, device=gen_device)
+        z = torch.cat([z, F.one_hot(c, codes).to(z.dtype)], dim=1)
+    return z if device is None else z.to(device)
+
+
+def code_of(z: torch.Tensor, latent_dim: int) -> torch.Tensor:
+    """The InfoGAN code (int64 (N,)) in a latent drawn by ``draw_latent``."""
+    return z[:, latent_dim:].argmax(dim=1)

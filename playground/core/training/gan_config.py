@@ -19,12 +19,13 @@ if TYPE_CHECKING:  # the model modules import torch; the config must not
     from playground.core.models.mlp_gan import MLPGANConfig
 
 LOSSES = ("nonsat", "hinge", "lsgan")
+AUGMENTS = ("none", "translate")
 LOSS_NAMES = {"nonsat": "non-saturating", "hinge": "hinge", "lsgan": "least squares"}
 
 
 @dataclass(frozen=True)
 class GANConfig:
-    latent_dim: int = 64  # length of the noise vector z
+    latent_dim: int = 8  # length of the noise vector z (G also gets the InfoGAN code, if any)
     g_width: int = 32  # DCGAN: channels of G's last hidden layer (doubles per coarser scale)
     d_width: int = 32  # DCGAN: channels of D's first layer (doubles per coarser scale)
     g_upsample: str = "nearest"  # DCGAN: "convt" (transposed conv) or "nearest" (resize + 3x3 conv)
@@ -41,6 +42,9 @@ class GANConfig:
     loss: str = "hinge"  # "nonsat" (non-saturating), "hinge" or "lsgan" (least squares)
     label_smoothing: float = 0.0  # real target 1 - s for nonsat and lsgan (Salimans et al. 2016)
     spectral_norm: bool = True  # spectral norm on D's layers (Miyato et al. 2018)
+    info_codes: int = 20  # DCGAN: InfoGAN categorical code of this many values (0: off); no labels used
+    info_weight: float = 1.0  # weight of the InfoGAN code loss in both G's and D's loss
+    augment: str = "none"  # DCGAN: "translate" shifts every image D sees (real and fake) by up to 1/8 of its side
     ema_decay: float = 0.999  # moving average of G's weights for samples; 0 switches it off
     seed: int = 0  # seeds the weights, the data order and the noise
     device: str = "auto"  # "auto", "cpu" or "cuda"
@@ -78,6 +82,12 @@ class GANConfig:
             raise ValueError(f"EMA decay must be in [0, 1) (0 switches it off), got {self.ema_decay}")
         if self.device not in DEVICE_CHOICES and not self.device.startswith("cuda:"):
             raise ValueError(f"unknown device {self.device!r}: choose one of {', '.join(DEVICE_CHOICES)}")
+        if self.info_codes < 0 or self.info_codes == 1:
+            raise ValueError("an InfoGAN code needs at least 2 values (0 switches it off)")
+        if not (0.0 <= self.info_weight <= 100.0):
+            raise ValueError(f"InfoGAN weight must be in [0, 100], got {self.info_weight}")
+        if self.augment not in AUGMENTS:
+            raise ValueError(f"unknown augmentation {self.augment!r}: choose one of {', '.join(AUGMENTS)}")
         if self.cpu_threads < 0:
             raise ValueError("CPU threads must be 0 (torch's default) or more")
         if self.g_upsample not in ("convt", "nearest"):
@@ -147,6 +157,7 @@ class GANConfig:
             spectral_norm=self.spectral_norm,
             upsample=self.g_upsample,
             d_depth=self.d_depth,
+            codes=self.info_codes,
         )
 
     def mlp_config(self) -> MLPGANConfig:
@@ -182,19 +193,21 @@ GAN_PRESETS: dict[str, GANConfig] = {
     # Tests: 8x8 or 16x16 images, a handful of steps, every cadence at 1-2 steps.
     "tiny": GANConfig(
         latent_dim=8, g_width=4, d_width=4, mlp_hidden=8, mlp_layers=2, batch_size=4, image_size=8,
-        steps=6, metrics_every=1, samples_every=2, checkpoint_every=0, sample_count=8, ema_decay=0.9,
+        steps=6, metrics_every=1, samples_every=2, checkpoint_every=0, sample_count=8, ema_decay=0.9, info_codes=0,
         lr_g=2e-4, lr_d=2e-4, betas_g=(0.5, 0.999), betas_d=(0.5, 0.999), lr_decay=False,
     ),
     # A quick look: fewer steps and narrower nets.
     "small": GANConfig(g_width=16, d_width=16, steps=500, samples_every=50, checkpoint_every=250),
     # The default run: mnist-5k in a few minutes on two CPU cores. Measured on mnist-5k at 2000 steps
-    # (scripts/judge_gan.py): nearest-neighbour G, two convs per scale in D and lr 2e-3 with betas
-    # (0, 0.9) beat the classic DCGAN settings (lr 2e-4, betas (0.5, 0.999)) by ~8 points, and a
-    # linear learning-rate decay (as SNGAN did) by ~2 more.
+    # (share of samples an independent judge recognises, scripts/judge_gan.py): nearest-neighbour G,
+    # two convs per scale in D and lr 2e-3 with betas (0, 0.9) beat the classic DCGAN settings
+    # (lr 2e-4, betas (0.5, 0.999)) by ~8 points, and a linear learning-rate decay (as SNGAN did) by
+    # ~2 more (77-80%). A 20-value InfoGAN code with 8 noise dimensions (instead of no code and 64)
+    # took it to 91-94% over three seeds: G stops blending digits into one another.
     "default": GANConfig(),
     # 2D toy distributions (MLP GAN): faster learning rates, GAN Lab-like cadence.
     "points": GANConfig(
-        latent_dim=8, mlp_hidden=64, mlp_layers=3, lr_g=1e-3, lr_d=1e-3, betas_g=(0.5, 0.999),
+        latent_dim=8, mlp_hidden=64, mlp_layers=3, lr_g=1e-3, lr_d=1e-3, betas_g=(0.5, 0.999), info_codes=0,
         betas_d=(0.5, 0.999), batch_size=128, loss="nonsat", spectral_norm=False, ema_decay=0.0, lr_decay=False,
         steps=3000, metrics_every=10, samples_every=25, checkpoint_every=1000,
     ),

@@ -17,7 +17,8 @@ least 80% sure about).
 
 Image mode, ``Samples(kind="grid")``: ``images`` uint8 N x H x W x C from fixed
 noise (EMA-G when on); ``extra`` = {"cols", "rows", "labels" (int64 (N,) or
-None; a conditional grid has one row per class), "label_names", "ema",
+None; a conditional grid has one row per class, an InfoGAN grid one per code),
+"layout" (what the rows are, in words), "label_names", "ema",
 "diversity", and with a classifier "class_share" and "data_share" (float64
 (K,): the classifier's share of samples per class, and each class's share of
 the training data)}.
@@ -64,7 +65,7 @@ from playground.core.training.gan_trainer import WHICH, GANTrainer, d_belief, g_
 from playground.core.training.history import MetricHistory, SampleHistory
 
 ARCH_FIELDS = ("latent_dim", "g_width", "d_width", "g_upsample", "d_depth", "mlp_hidden", "mlp_layers", "spectral_norm",
-               "image_size", "channels", "conditional", "num_classes")
+               "image_size", "channels", "conditional", "num_classes", "info_codes")
 QUALITY_SAMPLES = 256  # samples the classifier judges at each sample step
 POINTS_FAKE, POINTS_REAL, SURFACE = 500, 1000, 48
 
@@ -192,20 +193,33 @@ class _GANRun:
     def _setup_fixed(self) -> None:
         cfg, device = self.config, self.device
         gen = torch.Generator().manual_seed(cfg.seed + 12345)
+        codes = self.trainer.codes
         if self.kind == "points":
             n, self.cols, self.rows = POINTS_FAKE, 0, 0
         elif cfg.conditional:
             self.cols, self.rows = 8, cfg.num_classes
             n = self.cols * self.rows
+        elif codes:  # each code's samples side by side: 8 (one row), 4 or 2 per code, 8 to a row
+            per_code = 8 if codes <= 10 else 4 if codes <= 32 else 2
+            n, self.cols = codes * per_code, 8
+            self.rows = -(-n // self.cols)
         else:
             n = cfg.sample_count
             self.cols = max(1, int(math.ceil(math.sqrt(n))))
             self.rows = -(-n // self.cols)
-        if cfg.conditional and self.kind == "image":
-            z = torch.randn(self.cols, cfg.latent_dim, generator=gen).repeat(self.rows, 1)  # same noise per column
+        lab, self.layout = None, ""
+        if self.kind == "image" and cfg.conditional:
+            self.layout = "one row per class, the same noise in each column"
+            z = self.trainer.draw_latent(self.cols, gen).cpu().repeat(self.rows, 1)  # same noise per column
             lab = torch.arange(self.rows).repeat_interleave(self.cols)
+        elif self.kind == "image" and codes:
+            per = n // codes
+            self.layout = ("one row per InfoGAN code" if per == self.cols else f"each run of {per} in a row is one InfoGAN code")
+            self.layout += ": G sorted the data into kinds by itself, without labels"
+            z = self.trainer.draw_latent(per, gen).cpu().repeat(codes, 1)  # the same noise for every code
+            z[:, cfg.latent_dim:] = torch.nn.functional.one_hot(torch.arange(codes).repeat_interleave(per), codes).to(z.dtype)
         else:
-            z = torch.randn(n, cfg.latent_dim, generator=gen)
+            z = self.trainer.draw_latent(n, gen).cpu()
             lab = torch.randint(0, max(1, cfg.num_classes), (n,), generator=gen) if cfg.conditional else None
         self.z_fixed, self.lab_fixed = z.to(device), (lab.to(device) if lab is not None else None)
         pick = torch.randperm(len(self.idx_pool), generator=gen)[:64]
@@ -219,7 +233,7 @@ class _GANRun:
             pad = 0.25 * (hi - lo) + 1e-3
             self.grid_x = np.linspace(lo[0] - pad[0], hi[0] + pad[0], SURFACE, dtype=np.float32)
             self.grid_y = np.linspace(lo[1] - pad[1], hi[1] + pad[1], SURFACE, dtype=np.float32)
-        self.z_quality = torch.randn(QUALITY_SAMPLES, cfg.latent_dim, generator=gen).to(device)
+        self.z_quality = self.trainer.draw_latent(QUALITY_SAMPLES, gen)
         self.lab_quality = None
         if cfg.conditional:
             probs = torch.as_tensor(self.data_share, dtype=torch.float64)
@@ -379,7 +393,7 @@ class _GANRun:
             "cols": self.cols, "rows": self.rows,
             "labels": self.lab_fixed.cpu().numpy() if self.lab_fixed is not None else None,
             "label_names": list(self.data.label_names), "ema": trainer.g_ema is not None,
-            "diversity": values["diversity"],
+            "diversity": values["diversity"], "layout": self.layout,
         }
         if self.classifier is not None and self.real_stats is not None:
             judged = trainer.sample(self.z_quality, self.lab_quality)

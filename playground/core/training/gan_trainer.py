@@ -9,6 +9,11 @@ References:
     Goodfellow et al. 2014 (arXiv:1406.2661): the non-saturating G loss.
     Lim & Ye 2017 (arXiv:1705.02894), Miyato et al. 2018: the hinge loss.
     Mao et al. 2017 (arXiv:1611.04076): least squares GAN with targets 0 and 1.
+    Chen et al. 2016 (arXiv:1606.03657): InfoGAN's code loss, cross-entropy of
+    D's Q head against the code G was given, added to both players' losses.
+    Zhao et al. 2020, "Differentiable Augmentation for Data-Efficient GAN
+    Training" (arXiv:2006.10738): the same random translation on every image D
+    sees, real or fake, differentiable so G learns through it.
     Karras et al. 2018 (arXiv:1710.10196) and Yazici et al. 2019
     (arXiv:1806.04498): an exponential moving average of G's weights.
 """
@@ -23,7 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from playground.core.device import amp_dtype, autocast
-from playground.core.models.dcgan import Discriminator, Generator
+from playground.core.models.dcgan import Discriminator, Generator, code_of, draw_latent
 from playground.core.models.mlp_gan import PointDiscriminator, PointGenerator
 from playground.core.training.gan_config import GANConfig
 
@@ -51,6 +56,19 @@ def g_loss_fn(loss: str, fake: torch.Tensor) -> torch.Tensor:
     if loss == "lsgan":
         return 0.5 * ((fake - 1.0) ** 2).mean()
     raise ValueError(f"unknown loss {loss!r}")
+
+
+def translate(x: torch.Tensor, generator: torch.Generator, ratio: float = 0.125) -> torch.Tensor:
+    """Shift each image of N x C x H x W by its own random whole-pixel offset of up to
+    ``ratio`` of its side, repeating the edge pixels; differentiable in ``x``."""
+    n, _, h, w = x.shape
+    sy, sx = max(1, int(h * ratio + 0.5)), max(1, int(w * ratio + 0.5))
+    dy = torch.randint(-sy, sy + 1, (n, 1, 1), generator=generator, device=generator.device).to(x.device)
+    dx = torch.randint(-sx, sx + 1, (n, 1, 1), generator=generator, device=generator.device).to(x.device)
+    rows = (torch.arange(h, device=x.device)[None, :, None] + dy).clamp(0, h - 1)  # N x H x 1
+    cols = (torch.arange(w, device=x.device)[None, None, :] + dx).clamp(0, w - 1)  # N x 1 x W
+    batch = torch.arange(n, device=x.device)[:, None, None]
+    return x.permute(0, 2, 3, 1)[batch, rows, cols].permute(0, 3, 1, 2)
 
 
 def d_belief(loss: str, out: torch.Tensor) -> torch.Tensor:
@@ -95,11 +113,37 @@ class GANTrainer:
         fp16 = self.amp and amp_dtype(self.device) == torch.float16
         self.scaler = torch.amp.GradScaler("cuda") if fp16 else None
         self.g_updates = 0  # generator updates so far (drives the EMA warm-up)
+        self.codes = config.info_codes if kind == "image" else 0  # the MLP GAN has no InfoGAN code
+        self.augment = config.augment == "translate" and kind == "image"
 
     # ---- noise and labels -------------------------------------------------------------
+    @property
+    def z_dim(self) -> int:
+        """Length of G's input vector: the noise plus the one-hot InfoGAN code."""
+        return self.config.latent_dim + self.codes
+
+    def draw_latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """G's input for n samples (noise, then the code), drawn on the CPU from
+        ``generator`` (or the trainer's own RNG on the device)."""
+        return draw_latent(n, self.config.latent_dim, self.codes, generator or self.noise, self.device)
+
     def latent(self, n: int) -> torch.Tensor:
-        """Standard normal noise N x latent_dim on the device, from the trainer's own RNG."""
-        return torch.randn(n, self.config.latent_dim, generator=self.noise, device=self.device)
+        """N x z_dim on the device, from the trainer's own RNG."""
+        return self.draw_latent(n)
+
+    def _info_loss(self, q_logits: torch.Tensor | None, z: torch.Tensor | None) -> torch.Tensor | float:
+        if q_logits is None or z is None:
+            return 0.0
+        return self.config.info_weight * F.cross_entropy(q_logits.float(), code_of(z, self.config.latent_dim))
+
+    def _d_out(self, x: torch.Tensor, labels: torch.Tensor | None, z: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """D's logits (on augmented images when augmenting), and Q's code logits when
+        there is a code to guess (z given)."""
+        if self.augment:
+            x = translate(x, self.noise)
+        if self.codes and z is not None:
+            return self.d(x, labels, with_codes=True)
+        return self.d(x, labels), None
 
     def _labels(self, labels: torch.Tensor | None, n: int) -> torch.Tensor | None:
         if not self.config.conditional:
@@ -119,13 +163,15 @@ class GANTrainer:
             loss.backward()
             opt.step()
 
-    def d_step(self, real: torch.Tensor, labels: torch.Tensor | None = None, fake: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    def d_step(self, real: torch.Tensor, labels: torch.Tensor | None = None, fake: torch.Tensor | None = None,
+               z: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """One discriminator update on a real batch and a fresh (or given) fake batch.
 
         Args:
             real: float N x C x H x W in [-1, 1] (or N x 2 points), on the device.
             labels: int64 (N,) class labels, used when conditional.
             fake: a fake batch to reuse; made from new noise (without gradients) if None.
+            z: the latent ``fake`` was made from (its InfoGAN code is what Q must guess).
         Returns:
             {"d_loss", "d_real", "d_fake"} as 0-dim tensors (d_real, d_fake in [0, 1]).
         """
@@ -133,43 +179,54 @@ class GANTrainer:
         n = real.shape[0]
         labels = self._labels(labels, n)
         if fake is None:
+            z = self.latent(n)
             with torch.no_grad(), autocast(self.device, self.amp):
-                fake = self.g(self.latent(n), labels)
+                fake = self.g(z, labels)
         with autocast(self.device, self.amp):
-            out_real = self.d(real, labels)
-            out_fake = self.d(fake.detach(), labels)
+            out_real, _ = self._d_out(real, labels, None)
+            out_fake, q_fake = self._d_out(fake.detach(), labels, z)
             loss = d_loss_fn(cfg.loss, out_real.float(), out_fake.float(), cfg.label_smoothing)
-        self._backward(loss, self.opt_d)
+            info = self._info_loss(q_fake, z)
+        self._backward(loss + info, self.opt_d)
         return {
-            "d_loss": loss.detach(),
+            "d_loss": loss.detach(),  # the adversarial part; InfoGAN's term is reported by the G step
             "d_real": d_belief(cfg.loss, out_real.detach()).mean(),
             "d_fake": d_belief(cfg.loss, out_fake.detach()).mean(),
         }
 
-    def g_step(self, n: int | None = None, labels: torch.Tensor | None = None, fake: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    def g_step(self, n: int | None = None, labels: torch.Tensor | None = None, fake: torch.Tensor | None = None,
+               z: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """One generator update (then the EMA update).
 
         Args:
             n: batch size when no ``fake`` is given (default: the config's).
             labels: int64 (n,) labels for a conditional G; random if None.
             fake: G's output with its graph, to reuse from the D step.
+            z: the latent ``fake`` was made from.
         Returns:
-            {"g_loss", "d_fake_g"}: G's loss and D's belief in the fakes it was shown.
+            {"g_loss", "d_fake_g"}: G's adversarial loss and D's belief in the fakes it was
+            shown, and "info_loss" (the InfoGAN code term both players also minimise) when
+            there is a code.
         """
         cfg = self.config
         if fake is None:
             n = n or cfg.batch_size
             labels = self._labels(labels, n)
+            z = self.latent(n)
             with autocast(self.device, self.amp):
-                fake = self.g(self.latent(n), labels)
+                fake = self.g(z, labels)
         with autocast(self.device, self.amp):
-            out = self.d(fake, labels if cfg.conditional else None)
+            out, q_fake = self._d_out(fake, labels if cfg.conditional else None, z)
             loss = g_loss_fn(cfg.loss, out.float())
-        self._backward(loss, self.opt_g)
+            info = self._info_loss(q_fake, z)
+        self._backward(loss + info, self.opt_g)
         self.opt_d.zero_grad(set_to_none=True)  # G's backward left gradients in D
         self.g_updates += 1
         self._update_ema()
-        return {"g_loss": loss.detach(), "d_fake_g": d_belief(cfg.loss, out.detach()).mean()}
+        result = {"g_loss": loss.detach(), "d_fake_g": d_belief(cfg.loss, out.detach()).mean()}
+        if isinstance(info, torch.Tensor):  # InfoGAN: how badly Q guesses the code G was given
+            result["info_loss"] = info.detach()
+        return result
 
     def step(self, real: torch.Tensor, labels: torch.Tensor | None = None, which: str = "both") -> dict[str, torch.Tensor]:
         """One training step: ``d_steps`` D updates then one G update ("both"), or one of them.
@@ -195,10 +252,11 @@ class GANTrainer:
             r, lab = reals[i % len(reals)], labs[i % len(reals)]
             if i == cfg.d_steps - 1:
                 lab = self._labels(lab, r.shape[0])
+                z = self.latent(r.shape[0])
                 with autocast(self.device, self.amp):
-                    fake = self.g(self.latent(r.shape[0]), lab)  # with graph, for the G step
-                out = self.d_step(r, lab, fake=fake)
-                out.update(self.g_step(labels=lab, fake=fake))
+                    fake = self.g(z, lab)  # with graph, for the G step
+                out = self.d_step(r, lab, fake=fake, z=z)
+                out.update(self.g_step(labels=lab, fake=fake, z=z))
             else:
                 out = self.d_step(r, lab)
         return out

@@ -76,7 +76,8 @@ class TrainTab(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(300)
 
-        self.loss_plot = LossPlot("Losses", [("d_loss", "D loss"), ("g_loss", "G loss")])
+        self.loss_plot = LossPlot("Losses", [("d_loss", "D loss"), ("g_loss", "G loss"),
+                                                ("info_loss", "code loss (InfoGAN)")])
         self.belief_plot = LossPlot("D's belief 'real'", [("d_real", "D(x), real"), ("d_fake", "D(G(z)), fake")], y_range=(0, 1))
         self.timeline = SampleTimeline(display_size=280)
         self.points_view = PointsGANView()
@@ -245,7 +246,7 @@ class TrainTab(QWidget):
         elif isinstance(event, Samples) and event.kind == "points2d":
             self._latest_points = dict(event.extra)
         elif isinstance(event, Samples):
-            self.timeline.add(event.step, event.images, int(event.extra.get("cols", 8)))
+            self.timeline.add(event.step, event.images, int(event.extra.get("cols", 8)), str(event.extra.get("layout", "")))
             share, data_share = event.extra.get("class_share"), event.extra.get("data_share")
             names = event.extra.get("label_names")
             if share is not None and data_share is not None and names:

@@ -6,17 +6,19 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from playground.core.device import DEVICE_CHOICES
-from playground.core.training.gan_config import GAN_PRESETS, LOSSES, GANConfig
+from playground.core.training.gan_config import AUGMENTS, GAN_PRESETS, LOSSES, GANConfig
 from playground.ui.widgets.config_form import ConfigForm
 
 FORM_FIELDS = ("steps", "batch_size", "latent_dim", "lr_g", "lr_d", "betas_g", "betas_d", "d_steps", "loss",
-               "label_smoothing", "spectral_norm", "ema_decay", "conditional", "seed", "device",
+               "label_smoothing", "spectral_norm", "ema_decay", "info_codes", "augment", "conditional", "seed", "device",
                "mixed_precision", "cpu_threads")
 FORM_LABELS = {"lr_g": "Learning rate G", "lr_d": "Learning rate D", "betas_g": "Adam betas G", "betas_d": "Adam betas D",
                "d_steps": "D steps per G step", "ema_decay": "EMA of G (decay)", "cpu_threads": "CPU threads (0: auto)",
-               "latent_dim": "Latent size"}
+               "latent_dim": "Latent size", "info_codes": "InfoGAN codes (0: off)",
+               "augment": "Augment D's input"}
 FORM_RANGES = {"steps": (1, 10_000_000), "batch_size": (1, 4096), "latent_dim": (1, 1024), "d_steps": (1, 10),
-               "label_smoothing": (0.0, 0.45), "ema_decay": (0.0, 0.9999), "seed": (0, 2**31 - 1), "cpu_threads": (0, 256)}
+               "label_smoothing": (0.0, 0.45), "ema_decay": (0.0, 0.9999), "seed": (0, 2**31 - 1), "cpu_threads": (0, 256),
+               "info_codes": (0, 64)}
 
 
 class GANSettings(QWidget):
@@ -32,7 +34,7 @@ class GANSettings(QWidget):
         self.preset = QComboBox()
         self.preset.addItems(list(GAN_PRESETS))
         self.preset.setCurrentText("default")
-        self.form = ConfigForm(GAN_PRESETS["default"], FORM_FIELDS, choices={"loss": LOSSES, "device": DEVICE_CHOICES},
+        self.form = ConfigForm(GAN_PRESETS["default"], FORM_FIELDS, choices={"loss": LOSSES, "device": DEVICE_CHOICES, "augment": AUGMENTS},
                                labels=FORM_LABELS, ranges=FORM_RANGES)
         self.config_error = QLabel()
         self.config_error.setWordWrap(True)

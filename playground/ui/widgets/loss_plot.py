@@ -12,7 +12,8 @@ PALETTE = [(214, 39, 40), (31, 119, 180), (44, 160, 44), (255, 127, 14), (148, 1
 
 
 class LossPlot(pg.PlotWidget):
-    """One curve per metric key; ``refresh(history)`` redraws them all."""
+    """One curve per metric key; ``refresh(history)`` redraws them all. The legend
+    lists only the series that have data."""
 
     def __init__(self, title: str, series: list[tuple[str, str]], parent: QWidget | None = None,
                  y_range: tuple[float, float] | None = None):
@@ -20,11 +21,11 @@ class LossPlot(pg.PlotWidget):
         self.setTitle(title, color="k", size="10pt")
         self.setLabel("bottom", "step")
         self.showGrid(x=True, y=True, alpha=0.25)
-        self.addLegend(offset=(-10, 10), labelTextColor="k")
-        self._curves = {}
-        for i, (key, label) in enumerate(series):
+        self._legend = self.addLegend(offset=(-10, 10), labelTextColor="k")
+        self._curves, self._labels, self._listed = {}, dict(series), set()
+        for i, (key, _label) in enumerate(series):
             pen = pg.mkPen(PALETTE[i % len(PALETTE)], width=2)
-            self._curves[key] = self.plot([], [], pen=pen, name=label)
+            self._curves[key] = self.plot([], [], pen=pen)
         if y_range is not None:
             self.setYRange(*y_range, padding=0.02)
             self.setMouseEnabled(y=False)
@@ -34,7 +35,22 @@ class LossPlot(pg.PlotWidget):
             steps, values = history.steps(key), history.values(key)
             finite = np.isfinite(values)
             curve.setData(steps[finite], values[finite])
+            self._list(key, bool(finite.any()))
 
     def clear_curves(self) -> None:
-        for curve in self._curves.values():
+        for key, curve in self._curves.items():
             curve.setData([], [])
+            self._list(key, False)
+
+    def listed(self) -> list[str]:
+        """Labels in the legend: the series that have data."""
+        return [self._labels[k] for k in self._curves if k in self._listed]
+
+    def _list(self, key: str, has_data: bool) -> None:
+        """A series is in the legend only while it has data (an InfoGAN loss only when there is a code)."""
+        if has_data and key not in self._listed:
+            self._legend.addItem(self._curves[key], self._labels[key])
+            self._listed.add(key)
+        elif not has_data and key in self._listed:
+            self._legend.removeItem(self._curves[key])
+            self._listed.discard(key)

@@ -65,6 +65,7 @@ class SampleTimeline(QWidget):
         self._samples: list[np.ndarray] = []
         self._grids: list[np.ndarray] = []
         self._cols: list[int] = []
+        self._layout = ""
         self.slider.valueChanged.connect(self._on_slider_value_changed)
         self.image.clicked_at.connect(self._on_image_clicked_at)
 
@@ -74,8 +75,10 @@ class SampleTimeline(QWidget):
         self.image.clear()
         self.caption.clear()
 
-    def add(self, step: int, samples: np.ndarray, cols: int) -> None:
-        """Add the samples (uint8 N x H x W x C) of one step, shown ``cols`` to a row."""
+    def add(self, step: int, samples: np.ndarray, cols: int, layout: str = "") -> None:
+        """Add the samples (uint8 N x H x W x C) of one step, shown ``cols`` to a row;
+        ``layout`` says what the rows are (shown under the grid)."""
+        self._layout = layout
         self._steps.append(step)
         self._samples.append(samples)
         self._cols.append(cols)
@@ -125,4 +128,5 @@ class SampleTimeline(QWidget):
 
     def _show(self, index: int) -> None:
         self.image.setPixmap(to_pixmap(self._grids[index], self.display_size))
-        self.caption.setText(f"step {self._steps[index]:,} ({index + 1} of {len(self._grids)} saved grids)")
+        text = f"step {self._steps[index]:,} ({index + 1} of {len(self._grids)} saved grids)"
+        self.caption.setText(f"{text}; {self._layout}" if self._layout else text)
