@@ -74,3 +74,21 @@ def test_text_or_audio_dataset_is_a_one_line_error(tmp_path):
         assert done.returncode == 2, done.stderr
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
         assert "images or 2D points" in done.stderr
+
+
+def test_generate_asks_for_a_code_only_of_a_model_with_codes(run_dir, tmp_path):
+    out, _ = run_dir
+    done = cli("generate", "gan", "--checkpoint", str(out), "--n", "2", "--code", "0", "--out", str(tmp_path / "s.npz"))
+    assert done.returncode == 2 and "without InfoGAN codes" in done.stderr
+    assert not (tmp_path / "s.npz").exists()
+
+
+def test_bench_gan_prints_side_by_side_figures():
+    done = cli("bench", "gan", "--json", "--preset", "tiny", "--steps", "6", "--bare-steps", "3", "--rounds", "2")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(figures["ratio_by_round"]) == 2 and len(figures["steps_per_s_bare_runs"]) == 3
+    for key in ("steps_per_s_bare", "steps_per_s_app", "ratio", "ui_lateness_ms_p50", "ui_lateness_ms_p99",
+                "ui_lateness_ms_max"):
+        assert figures[key] >= 0, key
+    assert figures["steps_per_s_app"] > 0 and figures["ratio"] > 0

@@ -20,6 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gan.add_argument("--preset", default="default")
     gan.add_argument("--steps", type=int, default=500, help="steps timed in the app run")
     gan.add_argument("--bare-steps", type=int, default=150, help="steps timed per thread count in the bare loop")
+    gan.add_argument("--rounds", type=int, default=3,
+                     help="app runs, each compared with bare runs just before and after it (the median is reported)")
     gan.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     gan.add_argument("--json", action="store_true", help="print only the JSON object")
     gan.set_defaults(func=run_bench_gan)
@@ -35,7 +37,7 @@ def run_bench_gan(args: argparse.Namespace) -> int:
     from playground.core.data.dataset import PointsDataset
     from playground.core.device import describe_device, resolve_device
     from playground.core.preprocess import default_pipeline, prepare
-    from playground.core.training.bench import best_thread_count
+    from playground.core.training.bench import bare_steps_per_s, best_thread_count
     from playground.core.training.gan_config import GANConfig
 
     try:
@@ -48,8 +50,6 @@ def run_bench_gan(args: argparse.Namespace) -> int:
     log = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr))
     log(f"bare loop on {describe_device(device)}: trying thread counts")
     if device.type == "cuda":
-        from playground.core.training.bench import bare_steps_per_s
-
         threads, bare, rates = 0, bare_steps_per_s(data, config, args.bare_steps), {}
     else:
         threads, bare, rates = best_thread_count(data, config, args.bare_steps)
@@ -69,26 +69,37 @@ def run_bench_gan(args: argparse.Namespace) -> int:
     wait_until(app, lambda: window.datasets_tab.shown_overview() is not None and not window.datasets_tab.is_loading(), 60)
     warmup = 20
     app_config = config.replace(steps=args.steps + warmup, cpu_threads=threads, checkpoint_every=0)
-    log(f"app: {args.steps} steps through the job runner with the Train tab redrawing")
+    # The machine's speed drifts (other jobs, clocks): each app run is compared with the mean
+    # of the bare runs just before and just after it, and the median round is reported.
+    bare_runs, app_runs, ratios, lateness = [bare], [], [], []
     try:
-        result = app_steps_per_s(app, window, app_config, warmup_steps=warmup)
+        for r in range(max(1, args.rounds)):
+            log(f"app, round {r + 1}: {args.steps} steps through the job runner with the Train tab redrawing")
+            result = app_steps_per_s(app, window, app_config, warmup_steps=warmup)
+            app_runs.append(result.steps_per_s)
+            lateness.append(result.lateness_ms)
+            bare_runs.append(bare_steps_per_s(data, config, args.bare_steps, threads=threads))
+            ratios.append(result.steps_per_s / ((bare_runs[-2] + bare_runs[-1]) / 2))
+            log(f"  app {app_runs[-1]:.2f} steps/s, bare after {bare_runs[-1]:.2f}, ratio {ratios[-1]:.3f}")
     finally:
         window.close()
-    late = result.lateness_ms if len(result.lateness_ms) else np.zeros(1)
+    late = np.concatenate(lateness) if sum(len(v) for v in lateness) else np.zeros(1)
     figures = {
         "dataset": args.dataset,
         "preset": args.preset,
         "device": describe_device(device),
         "threads": threads,
         "steps_per_s_bare_by_threads": {str(k): round(v, 3) for k, v in rates.items()},
-        "steps_per_s_bare": round(bare, 3),
-        "steps_per_s_app": round(result.steps_per_s, 3),
-        "ratio": round(result.steps_per_s / bare, 3),
+        "steps_per_s_bare": round(float(np.median(bare_runs)), 3),
+        "steps_per_s_app": round(float(np.median(app_runs)), 3),
+        "ratio": round(float(np.median(ratios)), 3),
+        "ratio_by_round": [round(v, 3) for v in ratios],
+        "steps_per_s_bare_runs": [round(v, 3) for v in bare_runs],
         "ui_lateness_ms_p50": round(float(np.percentile(late, 50)), 2),
         "ui_lateness_ms_p99": round(float(np.percentile(late, 99)), 2),
         "ui_lateness_ms_max": round(float(late.max()), 2),
-        "ui_timer_ticks": int(len(result.lateness_ms)),
-        "app_steps_timed": result.steps,
+        "ui_timer_ticks": int(len(late)),
+        "app_steps_timed_per_round": args.steps,
     }
     print(json.dumps(figures, indent=None if args.json else 2))
     return 0
