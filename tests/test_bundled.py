@@ -125,10 +125,13 @@ def test_instrument_notes_are_16_instruments_by_17_pitches():
     assert len(data.label_names) == 16 and len(data) == 16 * 17
     assert np.array_equal(np.bincount(data.labels, minlength=16), np.full(16, 17))
     with np.load(assets_dir() / "datasets" / "instrument_notes.npz", allow_pickle=False) as z:
-        rate, pitches = int(z["sample_rate"]), z["pitches"]
+        rate = int(z["sample_rate"])
     assert rate in (8000, 16000) and set(data.sample_rates.tolist()) == {rate}
+    assert data.pitches is not None and data.pitches.dtype == np.int64
     for k in range(16):
-        assert sorted(pitches[data.labels == k].tolist()) == list(range(48, 81, 2))
+        assert sorted(data.pitches[data.labels == k].tolist()) == list(range(48, 81, 2))
+    with pytest.raises(ValueError, match="MIDI"):
+        AudioDataset("bad", data.clips[:2], data.sample_rates[:2], data.labels[:2], data.label_names, pitches=[60, 200])
     for clip in data.clips:
         assert clip.dtype == np.float32 and clip.shape == (rate,)
         assert 0.01 < np.abs(clip).max() <= 1.0

@@ -92,3 +92,16 @@ def test_bench_gan_prints_side_by_side_figures():
                 "ui_lateness_ms_max"):
         assert figures[key] >= 0, key
     assert figures["steps_per_s_app"] > 0 and figures["ratio"] > 0
+
+
+def test_set_overrides_any_setting_and_refuses_unknown_ones(tmp_path):
+    out = tmp_path / "run"
+    done = cli("train", "gan", "--dataset", "toy-ring", "--preset", "tiny", "--steps", "2", "--set", "lr_g=0.001",
+               "--set", "loss=lsgan", "--set", "betas_g=[0.5, 0.99]", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    config = json.loads((out / "checkpoint" / "config.json").read_text())
+    assert config["lr_g"] == 0.001 and config["loss"] == "lsgan" and config["betas_g"] == [0.5, 0.99]
+    for bad, message in ((["--set", "colour=red"], "unknown GAN setting 'colour'"), (["--set", "lr_g"], "KEY=VALUE"),
+                         (["--set", "lr_g=-1"], "lr_g must be in")):
+        done = cli("train", "gan", "--dataset", "toy-ring", "--preset", "tiny", *bad, "--out", str(tmp_path / "bad"))
+        assert done.returncode == 2 and message in done.stderr, done.stderr

@@ -223,6 +223,26 @@ def test_points_mode_payload():
     assert ex["real"][:, 0].mean() == pytest.approx(1.0, abs=0.3)  # data coordinates, not normalised
 
 
+def test_conditional_points_surface_weighs_every_class(monkeypatch):
+    """The conditional 2D heatmap mixes D's belief over all classes, not just the first."""
+    from playground.core.models import mlp_gan
+
+    asked: list[set[int]] = []
+    forward = mlp_gan.PointDiscriminator.forward
+
+    def spy(self, x, labels=None):
+        if labels is not None and len(labels) == 48 * 48:  # a surface evaluation
+            asked.append({int(v) for v in labels.unique()})
+        return forward(self, x, labels)
+
+    monkeypatch.setattr(mlp_gan.PointDiscriminator, "forward", spy)
+    cfg = GANConfig.preset("tiny", steps=2, samples_every=2, conditional=True)
+    _, events = collect(train_gan_job(ring(), cfg))
+    ex = next(e for e in events if isinstance(e, Samples)).extra
+    assert asked[:2] == [{0}, {1}]
+    assert 0.0 <= ex["d_surface"].min() and ex["d_surface"].max() <= 1.0
+
+
 def test_points_learn_the_ring():
     cfg = GANConfig.preset("points", steps=300, samples_every=300, metrics_every=50)
     _, events = collect(train_gan_job(ring(400), cfg))

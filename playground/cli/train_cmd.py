@@ -34,6 +34,8 @@ def register(subparsers: Any) -> None:
     gan.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     gan.add_argument("--preset", help="tiny, small, default or points (default: points for 2D data, else default)")
     gan.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    gan.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="any other GAN setting, e.g. --set info_codes=0 --set lr_decay=false (repeatable)")
     gan.add_argument("--out", required=True, help="run folder for the checkpoint and metrics.jsonl")
     gan.set_defaults(func=run_train_gan)
 
@@ -90,6 +92,30 @@ def _line(step: int, total: int, v: dict[str, float]) -> str:
     return "  ".join(parts)
 
 
+def _settings(pairs: list[str]) -> dict[str, Any]:
+    """``["lr_g=1e-3", "lr_decay=false", "betas_g=[0.5, 0.999]"]`` -> GANConfig overrides (values as JSON,
+    else plain strings). Raises ValueError on a malformed pair or an unknown setting."""
+    import dataclasses
+    import json
+
+    from playground.core.training.gan_config import GANConfig
+
+    known = {f.name for f in dataclasses.fields(GANConfig)}
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ValueError(f"--set takes KEY=VALUE, not {pair!r}")
+        if key not in known:
+            raise ValueError(f"unknown GAN setting {key!r}; settings are: {', '.join(sorted(known))}")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw.strip()
+    return out
+
+
 def run_train_gan(args: argparse.Namespace) -> int:
     from playground.core.jobs import JobCancelled, JobControl, Metrics, Status
     from playground.core.training.gan_config import GANConfig
@@ -102,8 +128,9 @@ def run_train_gan(args: argparse.Namespace) -> int:
     if args.steps is not None:
         overrides["steps"] = args.steps
     try:
+        overrides.update(_settings(args.set))
         config = GANConfig.preset(preset, **overrides)
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         raise UserError(str(exc)) from None
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

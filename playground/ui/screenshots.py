@@ -13,7 +13,7 @@ from playground.ui.tabs.preprocess_tab import PreprocessTab
 from playground.ui.tabs.train_tab import TrainTab
 
 Scene = Callable[[], Callable[[], bool]]
-TRAIN_STEPS_SHOWN = {"image": 300, "points": 1500}  # grab once training got this far
+TRAIN_STEPS_SHOWN = {"image": 600, "points": 1500}  # grab once training got this far
 
 
 def tab_scenes(window: MainWindow) -> Iterator[tuple[str, Scene]]:

@@ -198,6 +198,7 @@ def _load_file(entry: dict, path: Path) -> AnyDataset:
                 labels=z["labels"],
                 label_names=_strings(z, "label_names"),
                 captions=_strings(z, "captions") if "captions" in z.files else None,
+                pitches=z["pitches"] if "pitches" in z.files else None,
                 **common,
             )
     raise ValueError(f"modality {modality!r} in the index is not one this app knows")

@@ -115,12 +115,17 @@ class AudioDataset:
     source: str = ""
     skipped: list[SkippedFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    pitches: np.ndarray | None = None  # int64 (N,) MIDI note of each clip (60 = middle C), when known
 
     def __post_init__(self) -> None:
         self.labels = np.asarray(self.labels, dtype=np.int64)
         self.sample_rates = np.asarray(self.sample_rates, dtype=np.int64)
         if not (len(self.clips) == len(self.labels) == len(self.sample_rates)):
             raise ValueError("clips, labels and sample_rates must have the same length")
+        if self.pitches is not None:
+            self.pitches = np.asarray(self.pitches, dtype=np.int64)
+            if len(self.pitches) != len(self.clips) or not np.all((self.pitches >= 0) & (self.pitches <= 127)):
+                raise ValueError("pitches must be one MIDI note (0-127) per clip")
 
     def __len__(self) -> int:
         return len(self.clips)

@@ -29,6 +29,7 @@ Points mode, ``Samples(kind="points2d")``: ``images`` is an empty uint8
     "fake":     float32 M x 2, G's output for fixed noise
     "grid_x":   float32 (W,), "grid_y": float32 (H,), the heatmap's axes
     "d_surface": float32 H x W, D's belief "real" in [0, 1] at (grid_y[i], grid_x[j])
+                 (conditional: the mean over classes, weighted by each class's share of the data)
     "grad":     float32 M x 2, minus the gradient of G's loss with respect to each
                 fake point: the direction the generator is pushed to move it
     "real_labels", "fake_labels": int64 (R,), (M,) (conditional only)
@@ -157,7 +158,7 @@ class _GANRun:
         self._setup_data()
         self._setup_fixed()
         label = "2D points" if self.kind == "points" else "x".join(str(v) for v in self.data.x.shape[1:])
-        where = describe_device(device) if device.type == "cuda" else f"CPU ({threads} threads)"
+        where = describe_device(device) if device.type == "cuda" else f"CPU ({threads} thread{'' if threads == 1 else 's'})"
         notes.insert(0, Status(f"training a GAN on {len(self.idx_pool)} items ({label}) on {where}"))
         return notes
 
@@ -417,11 +418,16 @@ class _GANRun:
         d_net = trainer.d
         was = d_net.training
         d_net.eval()
-        lab_grid = None
         with torch.no_grad():
-            if cfg.conditional:  # the surface for the first class; the UI can ask per class later
-                lab_grid = torch.zeros(len(grid_n), dtype=torch.int64, device=self.device)
-            surface = d_belief(cfg.loss, trainer.d(grid_n, lab_grid)).view(len(self.grid_y), len(self.grid_x))
+            if cfg.conditional:  # D's belief for each class, weighted by the class's share of the data
+                surface = torch.zeros(len(grid_n), device=self.device)
+                for k, share in enumerate(self.data_share):
+                    if share > 0:
+                        lab_grid = torch.full((len(grid_n),), k, dtype=torch.int64, device=self.device)
+                        surface += float(share) * d_belief(cfg.loss, trainer.d(grid_n, lab_grid))
+            else:
+                surface = d_belief(cfg.loss, trainer.d(grid_n))
+            surface = surface.view(len(self.grid_y), len(self.grid_x))
         x = fake_n.detach().clone().requires_grad_(True)
         loss = g_loss_fn(cfg.loss, trainer.d(x, self.lab_fixed)) * len(x)  # per-point gradients, not averaged away
         (grad_n,) = torch.autograd.grad(loss, x)
