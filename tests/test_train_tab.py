@@ -148,7 +148,7 @@ def test_after_a_run_the_grid_answers_is_it_copying_and_walks_latent_space(qtbot
     tab.preset.setCurrentText("tiny")
     tab.start_button.click()
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=120_000)
-    assert tab.latent.button.isEnabled()
+    assert tab.latent.button.isEnabled() and "Pick two seeds" in tab.latent.strip.text()
     tab.latent.button.click()
     qtbot.waitUntil(lambda: tab.latent.strip.pixmap() is not None and not tab.latent.strip.pixmap().isNull(), timeout=30_000)
     assert tab.latent.strip.pixmap().width() > 5 * tab.latent.strip.pixmap().height()  # ten frames side by side

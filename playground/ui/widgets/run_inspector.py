@@ -11,6 +11,8 @@ from playground.core.training.inspect_jobs import NearestResult, interpolation_j
 from playground.ui.job_runner import JobRunner
 from playground.ui.widgets.qimage import to_pixmap
 
+NO_CHECKPOINT = "A latent walk needs a saved checkpoint: it appears once the run saves one."
+
 
 class LatentStrip(QWidget):
     """Seed A -> seed B: ten samples along a straight line in the generator's input space."""
@@ -24,7 +26,7 @@ class LatentStrip(QWidget):
             spin.setRange(0, 2**31 - 1)
             spin.setValue(value)
         self.button = QPushButton("Walk from seed A to seed B")
-        self.strip = QLabel("A latent walk needs a saved checkpoint: it appears once the run saves one.")
+        self.strip = QLabel(NO_CHECKPOINT)
         self.strip.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.strip.setMinimumHeight(48)
         row = QHBoxLayout()
@@ -41,8 +43,13 @@ class LatentStrip(QWidget):
         self.button.clicked.connect(self._on_button_clicked)
 
     def set_checkpoint(self, path: str | None) -> None:
+        had = self._checkpoint is not None
         self._checkpoint = path
         self.button.setEnabled(path is not None)
+        if path is None:
+            self.strip.setText(NO_CHECKPOINT)
+        elif not had:
+            self.strip.setText("Pick two seeds and walk from A to B through the saved checkpoint's latent space.")
 
     def _on_button_clicked(self) -> None:
         if self._checkpoint is None:
