@@ -76,8 +76,10 @@ def test_text_or_audio_dataset_is_a_one_line_error(tmp_path):
         assert "images or 2D points" in done.stderr
 
 
-def test_generate_asks_for_a_code_only_of_a_model_with_codes(run_dir, tmp_path):
-    out, _ = run_dir
+def test_generate_asks_for_a_code_only_of_a_model_with_codes(tmp_path):
+    out = tmp_path / "ring"
+    done = cli("train", "gan", "--dataset", "toy-ring", "--preset", "tiny", "--steps", "2", "--out", str(out))
+    assert done.returncode == 0, done.stderr
     done = cli("generate", "gan", "--checkpoint", str(out), "--n", "2", "--code", "0", "--out", str(tmp_path / "s.npz"))
     assert done.returncode == 2 and "without InfoGAN codes" in done.stderr
     assert not (tmp_path / "s.npz").exists()
