@@ -197,3 +197,22 @@ def test_generator_can_be_asked_for_an_infogan_code(tmp_path):
     save_checkpoint(tmp_path / "plain", plain_ck, plain)
     with pytest.raises(ValueError, match="without InfoGAN codes"):
         load(tmp_path / "plain", "cpu").generate(GANRequest(n=1, code=0))
+
+
+def test_checkpoint_from_before_infogan_codes_loads_without_them(tmp_path):
+    """Files written before a setting existed load with the old behaviour, not today's default (20 codes)."""
+    trainer, ck = trained()
+    folder = tmp_path / "old"
+    save_checkpoint(folder, ck, trainer)
+    config = json.loads((folder / "config.json").read_text())
+    for key in ("info_codes", "info_weight", "augment"):
+        config.pop(key)
+    (folder / "config.json").write_text(json.dumps(config))
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["sha256"].pop("config.json")  # as if edited by hand: checked by parsing, not by checksum
+    (folder / "meta.json").write_text(json.dumps(meta))
+    assert GANConfig().info_codes > 0
+    loaded = load_checkpoint(folder)
+    assert loaded.config.info_codes == 0 and loaded.config.augment == "none"
+    z = torch.randn(3, trainer.config.latent_dim)
+    assert torch.equal(trainer.sample(z), loaded.trainer.sample(z))

@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # the model modules import torch; the config must not
     from playground.core.models.mlp_gan import MLPGANConfig
 
 LOSSES = ("nonsat", "hinge", "lsgan")
+# Settings added after the first saved checkpoints, with the value that means "as before they existed".
+ADDED_SETTINGS: dict[str, Any] = {"info_codes": 0, "info_weight": 1.0, "augment": "none"}
 AUGMENTS = ("none", "translate")
 LOSS_NAMES = {"nonsat": "non-saturating", "hinge": "hinge", "lsgan": "least squares"}
 
@@ -178,13 +180,18 @@ class GANConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GANConfig:
-        """Inverse of ``to_dict``; unknown or mistyped fields raise ``ValueError``."""
+        """Inverse of ``to_dict``; unknown or mistyped fields raise ``ValueError``.
+
+        A setting added since the file was written takes the value that reproduces
+        the old behaviour (``ADDED_SETTINGS``), not today's default: a checkpoint
+        from before InfoGAN codes must not load as a network with codes.
+        """
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown GAN settings: {', '.join(unknown)}")
         try:
-            return cls(**data)
+            return cls(**(ADDED_SETTINGS | dict(data)))
         except TypeError as exc:
             raise ValueError(f"bad GAN settings: {exc}") from exc
 
