@@ -91,7 +91,7 @@ def test_bench_gan_prints_side_by_side_figures():
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     assert len(figures["ratio_by_round"]) == 2 and len(figures["steps_per_s_bare_runs"]) == 3
     for key in ("steps_per_s_bare", "steps_per_s_app", "ratio", "ui_lateness_ms_p50", "ui_lateness_ms_p99",
-                "ui_lateness_ms_max"):
+                "ui_lateness_ms_max", "gui_thread_cpu_share"):
         assert figures[key] >= 0, key
     assert figures["steps_per_s_app"] > 0 and figures["ratio"] > 0
 

@@ -51,6 +51,8 @@ def test_tiny_run_draws_curves_and_sample_grids(qtbot, tab):
                     and len(tab.loss_plot._curves["d_loss"].getData()[0]) >= 8, timeout=5000)
     assert np.isfinite(tab.loss_plot._curves["g_loss"].getData()[1]).all()
     assert tab.loss_plot.listed() == ["D loss", "G loss", "code loss (InfoGAN)"]
+    x_min, x_max = tab.loss_plot.viewRange()[0]  # fixed to the run's steps, not re-laid out per redraw
+    assert x_min <= 0 and 8 <= x_max <= 8.5
     assert len(tab.timeline.frames()) >= 3
     assert tab.timeline.image.pixmap() is not None and not tab.timeline.image.pixmap().isNull()
     assert "one row per InfoGAN code" in tab.timeline.caption.text()

@@ -71,12 +71,13 @@ def run_bench_gan(args: argparse.Namespace) -> int:
     app_config = config.replace(steps=args.steps + warmup, cpu_threads=threads, checkpoint_every=0)
     # The machine's speed drifts (other jobs, clocks): each app run is compared with the mean
     # of the bare runs just before and just after it, and the median round is reported.
-    bare_runs, app_runs, ratios, lateness = [bare], [], [], []
+    bare_runs, app_runs, ratios, lateness, gui_cpu = [bare], [], [], [], []
     try:
         for r in range(max(1, args.rounds)):
             log(f"app, round {r + 1}: {args.steps} steps through the job runner with the Train tab redrawing")
             result = app_steps_per_s(app, window, app_config, warmup_steps=warmup)
             app_runs.append(result.steps_per_s)
+            gui_cpu.append(result.gui_cpu_share)
             lateness.append(result.lateness_ms)
             bare_runs.append(bare_steps_per_s(data, config, args.bare_steps, threads=threads))
             ratios.append(result.steps_per_s / ((bare_runs[-2] + bare_runs[-1]) / 2))
@@ -99,6 +100,7 @@ def run_bench_gan(args: argparse.Namespace) -> int:
         "ui_lateness_ms_p99": round(float(np.percentile(late, 99)), 2),
         "ui_lateness_ms_max": round(float(late.max()), 2),
         "ui_timer_ticks": int(len(late)),
+        "gui_thread_cpu_share": round(float(np.median(gui_cpu)), 4),
         "app_steps_timed_per_round": args.steps,
     }
     print(json.dumps(figures, indent=None if args.json else 2))

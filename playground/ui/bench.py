@@ -20,6 +20,7 @@ class AppBenchResult:
     steps_per_s: float  # training steps per second, as seen by the GUI thread
     lateness_ms: np.ndarray  # how late each 5 ms timer tick fired, in ms
     steps: int  # steps timed (after the warm-up)
+    gui_cpu_share: float  # CPU time the GUI thread used per second of the run (0.05: 5% of a core)
 
 
 class _Probe(QObject):
@@ -71,11 +72,13 @@ def app_steps_per_s(app: QApplication, window, config, timeout_s: float = 600.0,
     handle.ended.connect(loop.quit)
     QTimer.singleShot(int(timeout_s * 1000), loop.quit)
     probe.start()
+    cpu0, wall0 = time.thread_time(), time.perf_counter()
     loop.exec()  # the real event loop, as in the app
+    gui_cpu = (time.thread_time() - cpu0) / max(1e-9, time.perf_counter() - wall0)
     probe.stop()
     if tab.is_running():
         handle.cancel()
         raise RuntimeError(f"training did not finish within {timeout_s:.0f} s")
     (t0, s0), (t1, s1) = probe.arrivals[0], probe.arrivals[-1]
     rate = (s1 - s0) / (t1 - t0) if t1 > t0 else float("nan")
-    return AppBenchResult(rate, np.asarray(probe.lateness), s1 - s0)
+    return AppBenchResult(rate, np.asarray(probe.lateness), s1 - s0, gui_cpu)

@@ -21,7 +21,7 @@ from playground.core.jobs import Job, JobCancelled, JobControl, Progress
 
 log = logging.getLogger(__name__)
 
-PROGRESS_INTERVAL_S = 0.05  # at most 20 progress signals a second reach the GUI
+PROGRESS_INTERVAL_S = 0.2  # at most 5 progress signals a second reach the GUI
 
 
 def describe_error(exc: BaseException) -> str:

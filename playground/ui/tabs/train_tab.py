@@ -182,6 +182,8 @@ class TrainTab(QWidget):
         self._reset_views(points)
         if resume_from is not None:
             self._history = _earlier_history(resume_from)  # the curves continue where they stopped
+        for plot in (self.loss_plot, self.belief_plot):
+            plot.set_span(self._history.last_step() + config.steps)
         self._handle = handle = self._runner.start(SLOT, paced(job, self._slow_motion_delay), uses_device=True)
         handle.event_emitted.connect(self._on_job_event)
         handle.finished.connect(self._on_job_finished)

@@ -23,6 +23,7 @@ class LossPlot(pg.PlotWidget):
         self.showGrid(x=True, y=True, alpha=0.25)
         self._legend = self.addLegend(offset=(-10, 10), labelTextColor="k")
         self._curves, self._labels, self._listed = {}, dict(series), set()
+        self._span = 0  # x axis fixed to 0.._span steps (0: automatic)
         for i, (key, _label) in enumerate(series):
             pen = pg.mkPen(PALETTE[i % len(PALETTE)], width=2)
             self._curves[key] = self.plot([], [], pen=pen)
@@ -30,7 +31,17 @@ class LossPlot(pg.PlotWidget):
             self.setYRange(*y_range, padding=0.02)
             self.setMouseEnabled(y=False)
 
+    def set_span(self, steps: int) -> None:
+        """Fix the x axis to 0..steps for a run, so the axis is not re-laid out at every
+        redraw (its painting was most of the GUI thread's work while training)."""
+        self._span = max(1, int(steps))
+        self.enableAutoRange(x=False)
+        self.setXRange(0, self._span, padding=0.01)
+
     def refresh(self, history: MetricHistory) -> None:
+        last = history.last_step()
+        if self._span and last > self._span:  # a resumed run goes past the first span: grow it
+            self.set_span(int(last * 1.5))
         for key, curve in self._curves.items():
             steps, values = history.steps(key), history.values(key)
             finite = np.isfinite(values)
