@@ -93,7 +93,9 @@ def test_pause_step_once_resume_and_stop(qtbot, tab):
 
 
 def test_points_mode_draws_the_gan_lab_view(qtbot, tab):
+    assert tab.form.widget("info_codes").isEnabled()
     _use(tab, load_bundled("toy-ring"))
+    assert not tab.form.widget("info_codes").isEnabled() and not tab.form.widget("augment").isEnabled()
     assert tab.preset.currentText() == "points"
     tab.form.widget("steps").setValue(60)
     tab.start_button.click()

@@ -142,6 +142,7 @@ class TrainTab(QWidget):
 
     def _on_store_current_changed(self, _value: object) -> None:
         dataset, prepared = self._store.current, self._store.prepared
+        self.settings.set_points_mode(isinstance(dataset, PointsDataset))
         if dataset is None:
             self.data_label.setText("Pick an image dataset or a 2D distribution on the Datasets tab.")
         elif isinstance(dataset, PointsDataset):

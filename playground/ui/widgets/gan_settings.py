@@ -12,6 +12,7 @@ from playground.ui.widgets.config_form import ConfigForm
 FORM_FIELDS = ("steps", "batch_size", "latent_dim", "lr_g", "lr_d", "betas_g", "betas_d", "d_steps", "loss",
                "label_smoothing", "spectral_norm", "ema_decay", "info_codes", "augment", "conditional", "seed", "device",
                "mixed_precision", "cpu_threads")
+IMAGE_ONLY_FIELDS = ("info_codes", "augment")  # the 2D points' MLP GAN ignores these
 FORM_LABELS = {"lr_g": "Learning rate G", "lr_d": "Learning rate D", "betas_g": "Adam betas G", "betas_d": "Adam betas D",
                "d_steps": "D steps per G step", "ema_decay": "EMA of G (decay)", "cpu_threads": "CPU threads (0: auto)",
                "latent_dim": "Latent size", "info_codes": "InfoGAN codes (0: off)",
@@ -73,6 +74,13 @@ class GANSettings(QWidget):
         self.preset.currentTextChanged.connect(self._on_preset_text_changed)
         self.form.changed.connect(self._on_form_changed)
         self.slow_motion.valueChanged.connect(self._on_slow_motion_value_changed)
+
+    def set_points_mode(self, points: bool) -> None:
+        """Grey out the settings the MLP GAN for 2D points does not use."""
+        for name in IMAGE_ONLY_FIELDS:
+            widget = self.form.widget(name)
+            widget.setEnabled(not points)
+            widget.setStatusTip("used for images only" if points else "")
 
     def read_config(self) -> GANConfig:
         """The form as a validated ``GANConfig`` (raises ValueError with a readable message)."""
