@@ -22,6 +22,7 @@ import torch
 from playground.core.data.dataset import denormalise
 from playground.core.device import resolve_device
 from playground.core.jobs import JobCancelled
+from playground.core.models.dcgan import with_codes
 from playground.core.training.checkpoint import GANCheckpoint, load_checkpoint
 
 
@@ -76,10 +77,7 @@ class GANGenerator:
             raise ValueError("this model was trained without InfoGAN codes: it cannot be asked for one")
         if not (0 <= code < codes):
             raise ValueError(f"code {code} is out of range: this model has codes 0-{codes - 1}")
-        z = z.clone()
-        z[:, latent:] = 0.0
-        z[:, latent + code] = 1.0
-        return z
+        return with_codes(z, latent, torch.full((len(z),), int(code), dtype=torch.int64))
 
     def _labels(self, request: GANRequest) -> torch.Tensor | None:
         if not self.conditional:

@@ -169,6 +169,13 @@ def draw_latent(n: int, latent_dim: int, codes: int, generator: torch.Generator 
     return z if device is None else z.to(device)
 
 
+def with_codes(z: torch.Tensor, latent_dim: int, codes: torch.Tensor) -> torch.Tensor:
+    """A copy of ``z`` whose one-hot InfoGAN code is ``codes`` (int64 (N,)), noise kept."""
+    out = z.clone()
+    out[:, latent_dim:] = F.one_hot(codes.to(z.device), z.shape[1] - latent_dim).to(z.dtype)
+    return out
+
+
 def code_of(z: torch.Tensor, latent_dim: int) -> torch.Tensor:
     """The InfoGAN code (int64 (N,)) in a latent drawn by ``draw_latent``."""
     return z[:, latent_dim:].argmax(dim=1)

@@ -16,7 +16,7 @@ import torch
 
 from playground.core.device import resolve_device
 from playground.core.training.gan_config import GANConfig
-from playground.core.training.gan_loop import _Batches, points_of
+from playground.core.training.gan_loop import _Batches, normalise_points, points_of
 from playground.core.training.gan_trainer import GANTrainer
 
 
@@ -43,7 +43,7 @@ def bare_steps_per_s(prepared: Any, config: GANConfig, steps: int = 50, threads:
         device = resolve_device(cfg.device)
         pts = points_of(prepared)
         kind = "image" if pts is None else "points"
-        x_np = prepared.x if pts is None else (pts - pts.mean(0)) / (float(pts.std(0).max()) or 1.0)
+        x_np = prepared.x if pts is None else normalise_points(pts)[0]
         x = torch.from_numpy(np.ascontiguousarray(x_np, dtype=np.float32)).to(device)
         y = torch.from_numpy(np.clip(np.asarray(prepared.labels, dtype=np.int64), 0, None)).to(device)
         trainer = GANTrainer(cfg, device, kind=kind)

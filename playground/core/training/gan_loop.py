@@ -60,6 +60,7 @@ from playground.core.jobs import Job, JobCancelled, JobControl, Metrics, Progres
 from playground.core.metrics.alerts import check_alerts, nan_alert
 from playground.core.metrics.frechet import feature_stats, frechet_from_stats
 from playground.core.models.classifier import Classifier, class_shares
+from playground.core.models.dcgan import with_codes
 from playground.core.training.checkpoint import SUBFOLDER, GANCheckpoint, load_checkpoint, save_checkpoint
 from playground.core.training.gan_config import GANConfig
 from playground.core.training.gan_trainer import WHICH, GANTrainer, d_belief, g_loss_fn
@@ -173,10 +174,7 @@ class _GANRun:
     def _setup_data(self) -> None:
         cfg, data, device = self.config, self.data, self.device
         if self.kind == "points":
-            pts = points_of(data)
-            self.center = pts.mean(axis=0)
-            self.scale = float(pts.std(axis=0).max()) or 1.0
-            x = (pts - self.center) / self.scale  # normalised coordinates, unit spread
+            x, self.center, self.scale = normalise_points(points_of(data))
             self.norm = {"kind": "points", "center": self.center.tolist(), "scale": self.scale}
         else:
             x, self.norm = data.x, dict(data.norm)
@@ -194,34 +192,28 @@ class _GANRun:
     def _setup_fixed(self) -> None:
         cfg, device = self.config, self.device
         gen = torch.Generator().manual_seed(cfg.seed + 12345)
-        codes = self.trainer.codes
+        codes, draw = self.trainer.codes, self.trainer.draw_latent
+        lab, self.layout = None, ""
         if self.kind == "points":
-            n, self.cols, self.rows = POINTS_FAKE, 0, 0
-        elif cfg.conditional:
+            self.cols = self.rows = 0
+            z = draw(POINTS_FAKE, gen).cpu()
+            lab = torch.randint(0, max(1, cfg.num_classes), (POINTS_FAKE,), generator=gen) if cfg.conditional else None
+        elif cfg.conditional:  # one row per class, the same noise in each column
             self.cols, self.rows = 8, cfg.num_classes
-            n = self.cols * self.rows
-        elif codes:  # each code's samples side by side: 8 (one row), 4 or 2 per code, 8 to a row
-            per_code = 8 if codes <= 10 else 4 if codes <= 32 else 2
-            n, self.cols = codes * per_code, 8
-            self.rows = -(-n // self.cols)
+            self.layout = "one row per class, the same noise in each column"
+            z = draw(self.cols, gen).cpu().repeat(self.rows, 1)
+            lab = torch.arange(self.rows).repeat_interleave(self.cols)
+        elif codes:  # each code's samples side by side, the same noise for every code: 8, 4 or 2 per code
+            per = 8 if codes <= 10 else 4 if codes <= 32 else 2
+            self.cols, self.rows = 8, -(-codes * per // 8)
+            self.layout = "one row per InfoGAN code" if per == self.cols else f"each run of {per} in a row is one InfoGAN code"
+            self.layout += ": G sorted the data into kinds by itself, without labels"
+            z = with_codes(draw(per, gen).cpu().repeat(codes, 1), cfg.latent_dim, torch.arange(codes).repeat_interleave(per))
         else:
             n = cfg.sample_count
             self.cols = max(1, int(math.ceil(math.sqrt(n))))
             self.rows = -(-n // self.cols)
-        lab, self.layout = None, ""
-        if self.kind == "image" and cfg.conditional:
-            self.layout = "one row per class, the same noise in each column"
-            z = self.trainer.draw_latent(self.cols, gen).cpu().repeat(self.rows, 1)  # same noise per column
-            lab = torch.arange(self.rows).repeat_interleave(self.cols)
-        elif self.kind == "image" and codes:
-            per = n // codes
-            self.layout = ("one row per InfoGAN code" if per == self.cols else f"each run of {per} in a row is one InfoGAN code")
-            self.layout += ": G sorted the data into kinds by itself, without labels"
-            z = self.trainer.draw_latent(per, gen).cpu().repeat(codes, 1)  # the same noise for every code
-            z[:, cfg.latent_dim:] = torch.nn.functional.one_hot(torch.arange(codes).repeat_interleave(per), codes).to(z.dtype)
-        else:
-            z = self.trainer.draw_latent(n, gen).cpu()
-            lab = torch.randint(0, max(1, cfg.num_classes), (n,), generator=gen) if cfg.conditional else None
+            z = draw(n, gen).cpu()
         self.z_fixed, self.lab_fixed = z.to(device), (lab.to(device) if lab is not None else None)
         pick = torch.randperm(len(self.idx_pool), generator=gen)[:64]
         self.real_fixed = self.x[self.idx_pool[pick]].to(device)
@@ -465,6 +457,13 @@ def points_of(data: Any) -> np.ndarray | None:
         x = getattr(data, "x", None)
         pts = x if x is not None and getattr(x, "ndim", 0) == 2 else None
     return None if pts is None else np.asarray(pts, dtype=np.float32)
+
+
+def normalise_points(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Points (N x 2) centred with unit spread: (normalised points, centre (2,), scale)."""
+    center = pts.mean(axis=0)
+    scale = float(pts.std(axis=0).max()) or 1.0
+    return (pts - center) / scale, center, scale
 
 
 def _spread(x: torch.Tensor) -> float:
