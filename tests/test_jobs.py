@@ -94,3 +94,17 @@ def test_paced_waits_after_each_frame_and_cancel_cuts_the_wait():
     with pytest.raises(JobCancelled):
         next(gen)
     assert time.monotonic() - t0 < 5
+
+
+def test_sleep_ends_early_on_pause_or_cancel():
+    for stop in ("pause", "cancel"):
+        control = JobControl()
+        timer = threading.Timer(0.1, getattr(control, stop))
+        timer.start()
+        t0 = time.monotonic()
+        control.sleep(5.0)
+        assert time.monotonic() - t0 < 1.0, stop
+        timer.join()
+    t0 = time.monotonic()
+    JobControl().sleep(0.12)
+    assert time.monotonic() - t0 >= 0.1

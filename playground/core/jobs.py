@@ -110,6 +110,14 @@ class JobControl:
             except queue.Empty:
                 return out
 
+    def sleep(self, seconds: float) -> None:
+        """Wait up to ``seconds``, returning early when the job is paused or cancelled."""
+        end = time.monotonic() + seconds
+        while not self._cancel.is_set() and self._running.is_set():
+            left = end - time.monotonic()
+            if left <= 0 or self._cancel.wait(min(left, 0.05)):
+                return
+
     def checkpoint(self) -> None:
         """Block while paused; raise ``JobCancelled`` if cancel was asked."""
         while not self._running.wait(0.05):
@@ -162,9 +170,8 @@ def paced(job: Job, delay_s: Callable[[], float]) -> Job:
     def wrapped(control: JobControl) -> Generator[Any, None, Any]:
         def hook(event: Any) -> Iterator[Any]:
             yield event
-            delay = delay_s()
-            if isinstance(event, Samples) and delay > 0:
-                control._cancel.wait(delay)
+            if isinstance(event, Samples):
+                control.sleep(delay_s())
                 control.checkpoint()
 
         return (yield from relay(job(control), hook))

@@ -322,15 +322,15 @@ def _model_scale(images: list[np.ndarray], mode: str) -> list[np.ndarray]:
     return [((im - mean) / std).astype(np.float32) for im in images]
 
 
-def preview_tokens(dataset: TextDataset, pipeline: Pipeline, max_chars: int = PREVIEW_CHARS, *,
-                   cache: TokenizerCache | None = None) -> tuple[Tokenizer, list[tuple[int, int, int, str]], str]:
+def preview_tokens(dataset: TextDataset, pipeline: Pipeline,
+                   max_chars: int = PREVIEW_CHARS) -> tuple[Tokenizer, list[tuple[int, int, int, str]], str]:
     """Token spans of the cleaned start of a corpus, for the coloured token view.
 
     Returns (tokenizer, spans, cleaned text); spans are (start, end, id, token
     text) into that text. Uses the pipeline's saved tokenizer unless it is
     stale (the cleaning changed since it was trained), else one trained on the
-    cleaned first 256 KB (so BPE merges are close to Prepare's), kept in
-    ``cache`` (default: one shared by all callers; safe from any thread).
+    cleaned first 256 KB (so BPE merges are close to Prepare's), kept in a
+    cache shared by all callers (safe from any thread).
     """
     _check(dataset, pipeline)
     ctx = _context(dataset, preview=True)
@@ -343,8 +343,7 @@ def preview_tokens(dataset: TextDataset, pipeline: Pipeline, max_chars: int = PR
     assert isinstance(step, Tokenise)
     tokenizer = step.saved_for(cleaning_fingerprint(pipeline.steps))
     if tokenizer is None:
-        cache = _PREVIEW_TOKENIZERS if cache is None else cache
-        tokenizer = cache.get(step["kind"], step["vocab_size"], cleaned)
+        tokenizer = _PREVIEW_TOKENIZERS.get(step["kind"], step["vocab_size"], cleaned)
     shown = cleaned[:max_chars]
     return tokenizer, tokenizer.spans(shown), shown
 

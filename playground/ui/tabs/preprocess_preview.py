@@ -25,9 +25,11 @@ from playground.core.preprocess import (
     preview_tokens,
     top_tokens,
 )
+from playground.core.preprocess.prepare import NOUNS as ONE_OF
+from playground.ui.widgets.visible_text import show_whitespace
 from playground.core.preprocess.prepare import PREVIEW_CHARS
 
-NOUNS = {"image": "images", "text": "characters", "audio": "clips", "points": "points"}
+NOUNS = {modality: noun + "s" for modality, noun in ONE_OF.items()}  # "images", "characters", ...
 PREVIEW_ITEMS = 8  # thumbnails (and clips for the amplitude histogram)
 VARIANTS = 16  # augmented variants of one image
 TEXT_CHUNKS = 16  # ~4 KB chunks spread over a corpus for token statistics
@@ -268,7 +270,7 @@ def report_html(report: PrepareReport, prepared: Any) -> str:
     lines.append("<table cellspacing='4'><tr><th align='left'>Step</th><th>Removed</th><th>Changed</th>"
                  f"<th align='left'>Notes</th></tr>{rows}</table>")
     if report.modality == "text" and report.tokens is not None:
-        top = ", ".join(f"“{html.escape(_visible(t))}” {c:,}" for t, c in report.top_tokens[:8])
+        top = ", ".join(f"“{html.escape(show_whitespace(t))}” {c:,}" for t, c in report.top_tokens[:8])
         lines.append(f"Tokens: <b>{report.tokens:,}</b> · vocabulary {report.vocab_size:,} · "
                      f"{report.chars_per_token} characters per token<br>Most frequent: {top}")
     for note in report.notes:
@@ -277,7 +279,3 @@ def report_html(report: PrepareReport, prepared: Any) -> str:
     shape = " x ".join(str(d) for d in array.shape) if array is not None else "?"
     lines.append(f"Ready for the Train tab: an array of {shape}.")
     return "<br>".join(lines)
-
-
-def _visible(token: str) -> str:
-    return token.replace("\n", "↵").replace(" ", "␠").replace("\t", "⇥")

@@ -198,13 +198,8 @@ class PreprocessTab(QWidget):
             self._update_buttons()
             return
         pipeline = self._pipelines.get(dataset.name)
-        problem = ""
         if pipeline is None:
-            try:
-                pipeline = default_pipeline(dataset)
-            except ValueError as exc:
-                pipeline, problem = Pipeline(dataset.modality, ()), f"No default pipeline: {exc}"
-            self._pipelines[dataset.name] = pipeline
+            pipeline = self._pipelines[dataset.name] = default_pipeline(dataset)
         modality = dataset.modality
         self.title.setText(f"<b>{html.escape(dataset.name)}</b> — {modality}, {dataset.items:,} "
                            f"{NOUNS[modality]}. Steps run top to bottom; untick one to skip it.")
@@ -216,7 +211,7 @@ class PreprocessTab(QWidget):
         self.image_preview.show_pairs(None, "")
         self.pages.setCurrentWidget(self._page_for[modality])
         self.editor.set_pipeline(pipeline, list(getattr(dataset, "label_names", [])))
-        self.editor.set_problem(problem)
+        self.editor.set_problem("")
         self._update_buttons()
         self._schedule_preview()
 

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from playground.core import audio_out
 from playground.ui.widgets.qimage import to_pixmap
-from playground.ui.widgets.token_view import VISIBLE, TokenView
+from playground.ui.widgets.token_view import TokenView
+from playground.ui.widgets.visible_text import show_whitespace
 from playground.ui.widgets.waveform_view import WaveformView
 
 THUMB = 72  # preview thumbnails: the largest whole multiple of the image size that fits
@@ -209,8 +210,7 @@ class TextPreview(QWidget):
                            + "</table>")
         self.top.setRowCount(len(stats.top))
         for r, (token, count) in enumerate(stats.top):
-            shown = "".join(VISIBLE.get(ch, ch) for ch in token)
-            self.top.setItem(r, 0, QTableWidgetItem(shown))
+            self.top.setItem(r, 0, QTableWidgetItem(show_whitespace(token)))
             self.top.setItem(r, 1, QTableWidgetItem(f"{count:,}"))
 
 

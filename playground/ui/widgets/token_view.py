@@ -10,9 +10,10 @@ from PySide6.QtCore import QEvent
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
 
+from playground.ui.widgets.visible_text import show_whitespace
+
 # Pastel backgrounds, alternated span by span so neighbouring tokens differ.
 COLOURS = ("#cfe3ff", "#ffe0b8", "#d4f5d0", "#f7d0e6", "#e6dcff")
-VISIBLE = {"\n": "↵", " ": "␠", "\t": "⇥"}
 
 # (start, end, ids, token text): ``ids`` has several entries when BPE byte
 # pieces of one character share its span.
@@ -34,10 +35,6 @@ def merge_spans(spans: Sequence[tuple[int, int, int, str]]) -> list[TokenSpan]:
 def _escape(text: str) -> str:
     # One document character per text character: a newline becomes one line break.
     return html.escape(text, quote=False).replace("\n", "<br>")
-
-
-def _shown(text: str) -> str:
-    return "".join(VISIBLE.get(ch, ch) for ch in text)
 
 
 class TokenView(QTextEdit):
@@ -94,7 +91,7 @@ class TokenView(QTextEdit):
             return ""
         _, _, ids, text = span
         id_text = ", ".join(str(i) for i in ids)
-        return f"{'ids' if len(ids) > 1 else 'id'} {id_text}: “{_shown(text)}” ({len(text)} chars)"
+        return f"{'ids' if len(ids) > 1 else 'id'} {id_text}: “{show_whitespace(text)}” ({len(text)} chars)"
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
