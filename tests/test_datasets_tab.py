@@ -83,6 +83,7 @@ def test_audio_view_draws_the_clip_and_play_never_crashes(qtbot, tab):
     _wait_shown(qtbot, tab, "audio")
     view = tab.audio_view
     assert view.table.rowCount() == 272
+    assert view.table.horizontalHeaderItem(3).text() == "Pitch" and view.table.item(0, 3).text() == "C3 (48)"
     x, y = view.waveform._curve.getData()
     assert len(x) > 100 and np.abs(y).max() > 0.05
     view.table.selectRow(20)

@@ -118,6 +118,12 @@ class ImagesView(QWidget):
         self.selected_caption.setText(self._describe(index.row()))
 
 
+def note_name(midi: int) -> str:
+    """A MIDI note as a name and octave: 60 -> "C4 (60)"."""
+    names = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+    return f"{names[midi % 12]}{midi // 12 - 1} ({midi})"
+
+
 def _visible(ch: str) -> str:
     """Whitespace characters by name, so a table cell is never blank."""
     return {" ": "␠ space", "\n": "↵ newline", "\t": "⇥ tab"}.get(ch, repr(ch)[1:-1] if ch.isspace() else ch)
@@ -175,8 +181,8 @@ class AudioView(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Label", "Duration (s)", "Sample rate", "Caption"])
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["Label", "Duration (s)", "Sample rate", "Pitch", "Caption"])
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -214,8 +220,9 @@ class AudioView(QWidget):
         self.table.setRowCount(len(dataset))
         for row in range(len(dataset)):
             label = int(dataset.labels[row])
+            pitch = note_name(int(dataset.pitches[row])) if dataset.pitches is not None else ""
             cells = [dataset.label_names[label] if label >= 0 else "(none)", f"{dataset.duration(row):.2f}",
-                     f"{int(dataset.sample_rates[row]):,} Hz", dataset.captions[row] if dataset.captions else ""]
+                     f"{int(dataset.sample_rates[row]):,} Hz", pitch, dataset.captions[row] if dataset.captions else ""]
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         s = overview.stats
