@@ -171,8 +171,10 @@ def paced(job: Job, delay_s: Callable[[], float]) -> Job:
         def hook(event: Any) -> Iterator[Any]:
             yield event
             if isinstance(event, Samples):
-                control.sleep(delay_s())
-                control.checkpoint()
+                delay = delay_s()
+                if delay > 0:
+                    control.sleep(delay)
+                    control.checkpoint()
 
         return (yield from relay(job(control), hook))
 
