@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
 import os
 import sys
 
@@ -30,9 +32,33 @@ def build_main_window(runner: JobRunner | None = None, settings: AppSettings | N
     return window
 
 
+def setup_logging() -> str:
+    """One line per problem on the terminal, details (tracebacks) in a log file.
+
+    ``PLAYGROUND_DEBUG=1`` sends the details to the terminal too. Returns the
+    log file's path.
+    """
+    from playground.core.paths import home_dir
+
+    folder = home_dir() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "playground.log"
+    root = logging.getLogger("playground")
+    root.setLevel(logging.DEBUG)
+    to_file = logging.handlers.RotatingFileHandler(path, maxBytes=2**20, backupCount=3, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    terminal = logging.StreamHandler()
+    terminal.setLevel(logging.DEBUG if os.environ.get("PLAYGROUND_DEBUG") else logging.WARNING)
+    terminal.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root.handlers[:] = [to_file, terminal]
+    root.propagate = False
+    return str(path)
+
+
 def run_app(argv: list[str] | None = None) -> int:
     """Start the app on the bundled default dataset; returns the exit code."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    setup_logging()
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("Generative AI Playground")
     window = build_main_window()

@@ -164,18 +164,19 @@ def test_generator_is_deterministic(tmp_path):
     save_checkpoint(tmp_path / "ck", ck, trainer)
     gen = load(tmp_path / "ck", "cpu")
     a = gen.generate(GANRequest(n=10, seed=4, label=2))
-    b = gen.generate(GANRequest(n=10, seed=4, label=2, batch_size=3))
+    b = gen.generate(GANRequest(n=600, seed=4, label=2))  # three batches of noise
     c = gen.generate(GANRequest(n=4, seed=4, label=2))
-    assert a.images.dtype == np.uint8 and a.images.shape == (10, 8, 8, 1)
-    assert np.array_equal(a.images, b.images) and np.array_equal(a.images[:4], c.images)
+    assert a.images.dtype == np.uint8 and a.images.shape == (10, 8, 8, 1) and b.images.shape == (600, 8, 8, 1)
+    assert np.array_equal(a.images, b.images[:10]) and np.array_equal(a.images[:4], c.images)
+    assert not np.array_equal(b.images[:256], b.images[256:512])  # each batch draws new noise
     assert list(a.labels) == [2] * 10
     assert not np.array_equal(a.images, gen.generate(GANRequest(n=10, seed=5, label=2)).images)
     assert gen.interpolate(1, 2, steps=5, label=1).shape == (5, 8, 8, 1)
     with pytest.raises(ValueError, match="out of range"):
         gen.generate(GANRequest(n=1, label=9))
     steps = []
-    gen.generate(GANRequest(n=10, batch_size=4), on_step=lambda done, total: steps.append(done))
-    assert steps == [4, 8, 10]
+    gen.generate(GANRequest(n=600), on_step=lambda done, total: steps.append(done))
+    assert steps == [256, 512, 600]
     from playground.core.jobs import JobCancelled
 
     with pytest.raises(JobCancelled):
@@ -216,3 +217,31 @@ def test_checkpoint_from_before_infogan_codes_loads_without_them(tmp_path):
     assert loaded.config.info_codes == 0 and loaded.config.augment == "none"
     z = torch.randn(3, trainer.config.latent_dim)
     assert torch.equal(trainer.sample(z), loaded.trainer.sample(z))
+
+
+def test_a_complete_temporary_copy_is_recovered_and_later_saves_keep_it(tmp_path):
+    trainer, ck = trained()
+    save_checkpoint(tmp_path / "ck", ck, trainer)
+    (tmp_path / "ck").rename(tmp_path / "ck.tmp-abcd")  # killed after the first save's folder was complete
+    assert load_checkpoint(tmp_path / "ck").step == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]
+    (tmp_path / "ck").rename(tmp_path / "ck.tmp-abcd")
+    save_checkpoint(tmp_path / "ck", ck, trainer)  # the next save recovers it instead of deleting it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]
+
+
+def test_half_written_and_half_deleted_copies_are_cleaned_up_and_never_used(tmp_path):
+    trainer, ck = trained()
+    folder = save_checkpoint(tmp_path / "ck", ck, trainer)
+    half = tmp_path / "ck.old-1234"
+    half.mkdir()
+    (half / "model.safetensors").write_bytes(b"half deleted")
+    partial = tmp_path / "ck.tmp-5678"
+    partial.mkdir()
+    (partial / "meta.json").write_text((folder / "meta.json").read_text())  # meta but no data files
+    folder.rename(tmp_path / "gone")
+    with pytest.raises(CheckpointError):
+        load_checkpoint(tmp_path / "ck")  # neither copy is complete
+    (tmp_path / "gone").rename(folder)
+    save_checkpoint(folder, ck, trainer)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]

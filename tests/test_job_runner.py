@@ -50,6 +50,22 @@ def test_failure_reaches_the_gui_as_a_message(qtbot, runner):
     qtbot.waitUntil(lambda: not handle.is_running())
 
 
+def test_a_handled_failure_is_one_line_and_the_traceback_only_a_debug_record(qtbot, runner, caplog):
+    import logging
+
+    def bad(control):
+        raise ValueError("that checkpoint was trained on (1, 8, 8) images")
+        yield
+
+    caplog.set_level(logging.DEBUG, logger="playground")
+    handle = runner.start("test", bad)
+    qtbot.waitUntil(lambda: not handle.is_running())
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in loud] == ["job test: that checkpoint was trained on (1, 8, 8) images"]
+    assert all(r.exc_info is None and "Traceback" not in r.getMessage() for r in loud)
+    assert any("Traceback" in r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG)
+
+
 def test_pause_stops_progress_and_resume_continues(qtbot, runner):
     handle = runner.start("test", counting_job(10_000, delay=0.001))
     seen = []

@@ -4,9 +4,11 @@
     python -m playground generate gan --checkpoint runs/gan --n 64 --seed 1 --out samples.npz
 
 ``train gan`` prepares the bundled dataset with its default pipeline (keeping
-only ``--labels`` if given), trains, writes the checkpoint to ``OUT/checkpoint``
-and one JSON object per logged step to ``OUT/metrics.jsonl``, and prints one
-line per logged step. Status lines go to stderr.
+only ``--labels`` if given), trains, writes the checkpoint to ``OUT/checkpoint``,
+the settings it started with to ``OUT/run.json`` and one JSON object per logged
+step to ``OUT/metrics.jsonl``, and prints one line per logged step. Status
+lines go to stderr. A folder that already holds a run is only reused with
+``--resume`` (continue from its checkpoint) or ``--overwrite``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import io
 import json
 import math
 import sys
-from pathlib import Path
 from typing import Any
 
 from playground.cli import UserError
@@ -37,6 +38,9 @@ def register(subparsers: Any) -> None:
     gan.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="any other GAN setting, e.g. --set info_codes=0 --set lr_decay=false (repeatable)")
     gan.add_argument("--out", required=True, help="run folder for the checkpoint and metrics.jsonl")
+    again = gan.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    again.add_argument("--overwrite", action="store_true", help="start the run in --out again from step 0")
     gan.set_defaults(func=run_train_gan)
 
     generate = subparsers.add_parser("generate", help="sample from a trained model")
@@ -62,13 +66,26 @@ def _load(name: str, labels: str | None) -> tuple[Any, list[str] | None]:
         raise UserError(f"cannot load dataset {name!r}: {exc}") from None
     if dataset.modality not in ("image", "points"):
         raise UserError(f"a GAN trains on images or 2D points; {name} is {dataset.modality}")
-    if not labels:
+    if labels is None:
         return dataset, None
     names = [s.strip() for s in labels.split(",") if s.strip()]
+    if not names:
+        raise UserError(f"--labels {labels!r} names no label; {name} has {', '.join(dataset.label_names)}")
     unknown = [n for n in names if n not in list(dataset.label_names)]
     if unknown:
         raise UserError(f"{name} has no label(s) {', '.join(unknown)}; it has {', '.join(dataset.label_names)}")
     return dataset, names
+
+
+def check_threads(threads: int) -> int:
+    """``--threads``: 0 (one per core) up to the number of cores."""
+    import os
+
+    cores = os.cpu_count() or 1
+    if not 0 <= threads <= cores:
+        raise UserError(f"--threads must be between 0 (one per core) and {cores}, the cores this machine has; "
+                        f"got {threads}")
+    return threads
 
 
 def _fmt_time(seconds: float) -> str:
@@ -92,54 +109,36 @@ def _line(step: int, total: int, v: dict[str, float]) -> str:
     return "  ".join(parts)
 
 
-def _settings(pairs: list[str]) -> dict[str, Any]:
-    """``["lr_g=1e-3", "lr_decay=false", "betas_g=[0.5, 0.999]"]`` -> GANConfig overrides (values as JSON,
-    else plain strings). Raises ValueError on a malformed pair or an unknown setting."""
-    import dataclasses
-    import json
-
-    from playground.core.training.gan_config import GANConfig
-
-    known = {f.name for f in dataclasses.fields(GANConfig)}
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ValueError(f"--set takes KEY=VALUE, not {pair!r}")
-        if key not in known:
-            raise ValueError(f"unknown GAN setting {key!r}; settings are: {', '.join(sorted(known))}")
-        try:
-            out[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            out[key] = raw.strip()
-    return out
-
-
 def run_train_gan(args: argparse.Namespace) -> int:
+    from playground.cli.outputs import run_folder
+    from playground.core.atomic import write_text_atomic
+    from playground.core.config_fields import parse_assignments
     from playground.core.jobs import JobCancelled, JobControl, Metrics, Status
+    from playground.core.training.checkpoint import RUN_FILE
     from playground.core.training.gan_config import GANConfig
     from playground.core.training.gan_session import gan_session_job
 
     dataset, labels = _load(args.dataset, args.labels)
     preset = args.preset or ("points" if dataset.modality == "points" else "default")
     overrides: dict[str, Any] = {"seed": args.seed, "device": args.device, "conditional": args.conditional,
-                                 "cpu_threads": args.threads}
+                                 "cpu_threads": check_threads(args.threads)}
     if args.steps is not None:
         overrides["steps"] = args.steps
     try:
-        overrides.update(_settings(args.set))
+        overrides.update(parse_assignments(GANConfig, args.set, what="GAN setting"))
         config = GANConfig.preset(preset, **overrides)
     except (TypeError, ValueError) as exc:
         raise UserError(str(exc)) from None
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = run_folder(args.out, resume=args.resume, overwrite=args.overwrite)
     control = JobControl()
     total = config.steps
     try:
+        write_text_atomic(out / RUN_FILE, json.dumps({"family": "gan", "dataset": args.dataset, "labels": labels,
+                                                      "config": config.to_dict()}, indent=1))
         # The same session as the Train tab, without the judging classifier.
-        gen = gan_session_job(dataset, config, labels=labels, out_dir=out, judge=False)(control)
-        with open(out / "metrics.jsonl", "w", encoding="utf-8") as log:
+        gen = gan_session_job(dataset, config, labels=labels, out_dir=out, judge=False,
+                              resume_from=out if args.resume else None)(control)
+        with open(out / "metrics.jsonl", "a" if args.resume else "w", encoding="utf-8") as log:
             while True:
                 try:
                     event = next(gen)
@@ -157,6 +156,8 @@ def run_train_gan(args: argparse.Namespace) -> int:
                         raise UserError(event.message)
     except ValueError as exc:
         raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"cannot write the run to {out}: {exc.strerror or exc}") from None
     except JobCancelled:  # pragma: no cover - nothing cancels the CLI's job
         return 130
     print(f"done: {result.step} steps in {_fmt_time(result.elapsed_s)}; checkpoint {result.checkpoint}", flush=True)
@@ -166,18 +167,20 @@ def run_train_gan(args: argparse.Namespace) -> int:
 def run_generate_gan(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from playground.core.atomic import write_bytes_atomic
+    from playground.cli.outputs import output_file, write_output
     from playground.core.generators.gan_generator import GANRequest, load
     from playground.core.training.checkpoint import CheckpointError
 
     if args.n < 1:
         raise UserError("--n must be at least 1")
+    out = output_file(args.out, (".npz",))
     try:
         gen = load(args.checkpoint, args.device)
     except CheckpointError as exc:
         raise UserError(str(exc)) from None
     except ValueError as exc:
         raise UserError(str(exc)) from None
+    _check_fits(args.n, gen.item_bytes())
     label = None
     if args.label is not None:
         if args.label in gen.label_names:
@@ -200,7 +203,35 @@ def run_generate_gan(args: argparse.Namespace) -> int:
         arrays["labels"] = result.labels
     buf = io.BytesIO()
     np.savez(buf, **arrays)
-    write_bytes_atomic(args.out, buf.getvalue())
+    write_output(out, buf.getvalue())
     shape = " x ".join(str(v) for v in next(iter(arrays.values())).shape)
-    print(f"wrote {args.out}: {shape}")
+    print(f"wrote {out}: {shape}")
     return 0
+
+
+def _check_fits(n: int, item_bytes: int) -> None:
+    """Refuse a count whose output cannot fit in memory (the file is built in memory)."""
+    need = n * item_bytes
+    available = _available_bytes()
+    if need > available // 2:
+        raise UserError(f"--n {n:,} would need {_size(need)} for the samples; this machine has {_size(available)} "
+                        f"free, so ask for at most {max(1, available // 2 // item_bytes):,}")
+
+
+def _available_bytes() -> int:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 4 * 2**30  # unknown: assume a small machine
+
+
+def _size(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1024 or unit == "PB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} PB"

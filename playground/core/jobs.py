@@ -67,14 +67,17 @@ class JobCancelled(Exception):
 
 
 class JobControl:
-    """What a running job reads between steps: cancel, pause and an inbox.
+    """What a running job reads between steps: cancel, stop, pause and an inbox.
 
-    All methods are thread-safe; the job calls ``checkpoint`` and ``drain``, any
-    other thread calls ``cancel``, ``pause``, ``resume`` and ``send``.
+    Cancel abandons the work (nothing more is written); stop asks the job to
+    finish early but properly (a training run saves its checkpoint). All
+    methods are thread-safe; the job calls ``checkpoint`` and ``drain``, any
+    other thread calls ``cancel``, ``stop``, ``pause``, ``resume`` and ``send``.
     """
 
     def __init__(self) -> None:
         self._cancel = threading.Event()
+        self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
         self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
@@ -82,6 +85,15 @@ class JobControl:
     @property
     def cancelled(self) -> bool:
         return self._cancel.is_set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def stop(self) -> None:
+        """Ask the job to wrap up at its next step (every phase checks), waking it if paused."""
+        self._stop.set()
+        self._running.set()
 
     @property
     def paused(self) -> bool:
@@ -149,6 +161,23 @@ def relay(gen: Generator[Any, None, R], hook: Callable[[Any], Iterator[Any]]) ->
         except StopIteration as stop:
             return stop.value
         yield from hook(event)
+
+
+def until_stopped(gen: Generator[Any, None, R], control: JobControl) -> Generator[Any, None, tuple[bool, R | None]]:
+    """Relay a phase's events until it ends or a stop is asked; returns (stopped, its result).
+
+    A phase that knows nothing of stop (preparing data, training the judge)
+    is closed at its next event, so every phase of a long job stops within a step.
+    """
+    while True:
+        if control.stop_requested:
+            gen.close()
+            return True, None
+        try:
+            event = next(gen)
+        except StopIteration as stop:
+            return False, stop.value
+        yield event
 
 
 def without_metrics(gen: Generator[Any, None, R]) -> Generator[Any, None, R]:

@@ -74,6 +74,10 @@ class JobHandle(QObject):
     def cancel(self) -> None:
         self.control.cancel()
 
+    def stop(self) -> None:
+        """Ask the job to finish early but properly (a training run saves its checkpoint)."""
+        self.control.stop()
+
     def pause(self) -> None:
         self.control.pause()
 
@@ -123,8 +127,15 @@ class _WorkerThread(QThread):
         except JobCancelled:
             handle.cancelled.emit()
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the UI
-            log.error("job %s failed:\n%s", handle.name, traceback.format_exc())
-            handle.failed.emit(describe_error(exc))
+            message = describe_error(exc)
+            # The window shows the message; the terminal gets one line and the
+            # traceback goes to the log file (playground.app sets up both).
+            log.debug("job %s failed:\n%s", handle.name, traceback.format_exc())
+            if isinstance(exc, (ValueError, OSError)):
+                log.warning("job %s: %s", handle.name, message)
+            else:
+                log.error("job %s failed: %s", handle.name, message)
+            handle.failed.emit(message)
         else:
             if control.cancelled:
                 handle.cancelled.emit()

@@ -5,14 +5,15 @@
     result.images  # uint8 16 x 28 x 28 x 1
 
 The same seed gives the same samples: noise is drawn on the CPU from a
-``torch.Generator`` seeded with ``seed`` (then moved to the device), and the
-first k samples do not depend on ``n``. Samples come from EMA-G when the run
-kept one.
+``torch.Generator`` seeded with ``seed`` (then moved to the device), one whole
+batch at a time, so the first k samples do not depend on ``n`` and a count of
+millions never holds more than one batch of noise. Samples come from EMA-G
+when the run kept one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,13 +33,10 @@ class GANRequest:
     label: int | None = None  # class index for a conditional model; None: random classes
     code: int | None = None  # InfoGAN code for every sample; None: random codes
     seed: int = 0  # the same seed gives the same samples
-    batch_size: int = 256  # samples per forward pass
 
     def __post_init__(self) -> None:
         if self.n < 1:
             raise ValueError("ask for at least one sample")
-        if self.batch_size < 1:
-            raise ValueError("batch size must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -47,6 +45,9 @@ class GANResult:
     labels: np.ndarray | None  # int64 (N,) classes asked for, or None (unconditional)
     points: np.ndarray | None  # float32 N x 2 for a points model, else None
     seed: int
+
+
+BATCH = 256  # samples per forward pass; noise is drawn a whole batch at a time
 
 
 class GANGenerator:
@@ -64,6 +65,15 @@ class GANGenerator:
     def conditional(self) -> bool:
         return bool(self.config.conditional)
 
+    def item_bytes(self) -> int:
+        """Bytes one sample takes in a result (uint8 pixels, or two float32 coordinates)."""
+        if self.checkpoint.kind == "points":
+            return 8
+        size = 1
+        for v in self.checkpoint.image_shape:
+            size *= int(v)
+        return size
+
     def noise(self, n: int, seed: int) -> torch.Tensor:
         """The latent vectors for ``seed``: float32 n x z_dim on the CPU (noise, then any
         InfoGAN code)."""
@@ -79,18 +89,30 @@ class GANGenerator:
             raise ValueError(f"code {code} is out of range: this model has codes 0-{codes - 1}")
         return with_codes(z, latent, torch.full((len(z),), int(code), dtype=torch.int64))
 
-    def _labels(self, request: GANRequest) -> torch.Tensor | None:
+    def _check_label(self, label: int | None) -> None:
         if not self.conditional:
-            if request.label is not None:
+            if label is not None:
                 raise ValueError("this model is not conditional: it cannot be asked for a class")
-            return None
+            return
         k = self.config.num_classes
-        if request.label is not None:
-            if not (0 <= request.label < k):
-                raise ValueError(f"label {request.label} is out of range: this model knows classes 0-{k - 1}")
-            return torch.full((request.n,), int(request.label), dtype=torch.int64)
-        gen = torch.Generator().manual_seed(int(request.seed) + 1)
-        return torch.randint(0, k, (request.n,), generator=gen)
+        if label is not None and not (0 <= label < k):
+            raise ValueError(f"label {label} is out of range: this model knows classes 0-{k - 1}")
+
+    def _batches(self, request: GANRequest) -> Iterator[tuple[torch.Tensor, torch.Tensor | None]]:
+        """(latents, labels) for ``request``, one batch of ``BATCH`` draws at a time."""
+        noise_gen = torch.Generator().manual_seed(int(request.seed))
+        label_gen = torch.Generator().manual_seed(int(request.seed) + 1)
+        for start in range(0, request.n, BATCH):
+            take = min(BATCH, request.n - start)
+            z = self.trainer.draw_latent(BATCH, noise_gen).cpu()[:take]
+            if request.code is not None:
+                z = self.with_code(z, request.code)
+            labels = None
+            if self.conditional:
+                labels = torch.randint(0, self.config.num_classes, (BATCH,), generator=label_gen)[:take]
+                if request.label is not None:
+                    labels = torch.full((take,), int(request.label), dtype=torch.int64)
+            yield z, labels
 
     def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> np.ndarray:
         """G(z) in display form: uint8 N x H x W x C (images) or float32 N x 2 (points)."""
@@ -109,19 +131,23 @@ class GANGenerator:
             on_step: called with (done, total) samples after each batch.
             cancel: polled between batches; when it returns True, ``JobCancelled`` is raised.
         """
-        z, labels = self.noise(request.n, request.seed), self._labels(request)
+        self._check_label(request.label)
         if request.code is not None:
-            z = self.with_code(z, request.code)
+            self.with_code(torch.zeros(1, self.trainer.z_dim), request.code)  # check the code first
         parts: list[np.ndarray] = []
-        for start in range(0, request.n, request.batch_size):
+        label_parts: list[np.ndarray] = []
+        done = 0
+        for z, labels in self._batches(request):
             if cancel is not None and cancel():
                 raise JobCancelled()
-            stop = min(request.n, start + request.batch_size)
-            parts.append(self.decode(z[start:stop], None if labels is None else labels[start:stop]))
+            parts.append(self.decode(z, labels))
+            if labels is not None:
+                label_parts.append(labels.numpy())
+            done += len(z)
             if on_step is not None:
-                on_step(stop, request.n)
+                on_step(done, request.n)
         out = np.concatenate(parts)
-        lab = None if labels is None else labels.numpy()
+        lab = np.concatenate(label_parts) if label_parts else None
         if self.checkpoint.kind == "points":
             return GANResult(np.zeros((0, 1, 1, 1), dtype=np.uint8), lab, out, request.seed)
         return GANResult(out, lab, None, request.seed)

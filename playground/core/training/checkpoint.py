@@ -14,8 +14,11 @@ Layout of a checkpoint folder::
 Every file is written atomically into a sibling ``DIR.tmp-*`` folder, which is
 then renamed over ``DIR``; the previous checkpoint is moved aside first and
 removed only once the new one is in place, so a crash leaves one complete
-checkpoint. Nothing here unpickles: weights load through safetensors, samples
-through ``np.load(allow_pickle=False)``.
+checkpoint. If a crash (or kill -9) left no ``DIR`` but a complete copy beside
+it (a finished ``DIR.tmp-*`` or a moved-aside ``DIR.old-*``), the newest
+complete copy is put back in place (``recover``); half-written or half-deleted
+copies are removed at the next save. Nothing here unpickles: weights load
+through safetensors, samples through ``np.load(allow_pickle=False)``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -45,6 +49,8 @@ FORMAT = "playground-gan-checkpoint"
 VERSION = 1
 DATA_FILES = ("model.safetensors", "optim.safetensors", "config.json", "pipeline.json", "history.json", "samples.npz")
 SUBFOLDER = "checkpoint"  # inside a run folder
+RUN_FILE = "run.json"  # in a run folder: the settings the run started with (checkpoint cadence, ...)
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 class CheckpointError(ValueError):
@@ -102,9 +108,13 @@ def save_checkpoint(path: str | os.PathLike, ckpt: GANCheckpoint, trainer: GANTr
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    for stale in target.parent.glob(f"{target.name}.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)  # left by a crash mid-write
+    recover(target)
+    for stale in (*target.parent.glob(f"{target.name}.tmp-*"), *target.parent.glob(f"{target.name}.old-*")):
+        shutil.rmtree(stale, ignore_errors=True)  # half-written or half-deleted copies a crash left
     tmp = Path(tempfile.mkdtemp(prefix=f"{target.name}.tmp-", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; a shared run folder must stay readable
     try:
         blobs: dict[str, bytes] = {}
         blobs["model.safetensors"] = st_save(_flat_model(trainer.model_state()), metadata={"format": FORMAT})
@@ -144,23 +154,99 @@ def save_checkpoint(path: str | os.PathLike, ckpt: GANCheckpoint, trainer: GANTr
 
 
 # ---- loading -------------------------------------------------------------------------------
+def _complete(folder: Path) -> bool:
+    """True when ``folder`` has a meta.json and every file it lists matches its checksum."""
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        sums = meta["sha256"]
+        return isinstance(sums, dict) and set(DATA_FILES) <= set(sums) and all(
+            _sha256((folder / name).read_bytes()) == digest for name, digest in sums.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def recover(target: Path) -> Path | None:
+    """Put the newest complete copy a crash left beside a missing ``target`` in its place.
+
+    A kill after the first save's temporary folder was complete, or between the
+    two renames of a later save, leaves no ``target`` but a complete
+    ``target.tmp-*`` or ``target.old-*``. Returns the recovered folder, or None.
+    """
+    if target.exists():
+        return None
+    copies = [*target.parent.glob(f"{target.name}.tmp-*"), *target.parent.glob(f"{target.name}.old-*")]
+    for copy in sorted(copies, key=lambda p: p.stat().st_mtime, reverse=True):
+        if copy.is_dir() and _complete(copy):
+            try:
+                os.replace(copy, target)
+            except OSError:  # a read-only place: use the copy where it is
+                return copy
+            return target
+    return None
+
+
 def find_checkpoint(path: str | os.PathLike) -> Path:
-    """The checkpoint folder at ``path``: the folder itself, its ``checkpoint/``
-    subfolder (a run folder), or a complete ``*.old-*`` copy a crash left behind."""
+    """The checkpoint folder at ``path``: the folder itself or its ``checkpoint/``
+    subfolder (a run folder), recovering a complete copy a crash left beside it."""
     root = Path(path)
     for candidate in (root, root / SUBFOLDER):
         if (candidate / "meta.json").is_file():
             return candidate
-    for base in (root, root / SUBFOLDER):
-        olds = sorted(base.parent.glob(f"{base.name}.old-*"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in olds:
-            if (old / "meta.json").is_file():
-                return old
+    for candidate in (root / SUBFOLDER, root):
+        if candidate.parent.is_dir():
+            found = recover(candidate)
+            if found is not None:
+                return found
     if not root.exists():
         raise CheckpointError(f"no checkpoint at {root}: the folder does not exist")
     if not root.is_dir():
         raise CheckpointError(f"{root} is a file; a GAN checkpoint is a folder (the one 'train gan --out' wrote)")
+    if (root / RUN_FILE).is_file():
+        raise CheckpointError(f"no checkpoint yet in {root}: {_first_save(root / RUN_FILE)}")
     raise CheckpointError(f"{root} is not a GAN checkpoint: it has no meta.json")
+
+
+def _first_save(run_file: Path) -> str:
+    """When a run folder's first checkpoint is written, from its run.json."""
+    try:
+        every = int(json.loads(run_file.read_text(encoding="utf-8"))["config"]["checkpoint_every"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "the run has not saved one"
+    return f"the first is written at step {every}" if every > 0 else "the run saves one when it ends"
+
+
+def check_meta(meta: Any, folder: Path) -> dict[str, Any]:
+    """meta.json's shape: the right types in every field, or CheckpointError("damaged")."""
+
+    def bad(what: str) -> CheckpointError:
+        return CheckpointError(f"checkpoint {folder} is damaged: meta.json {what}")
+
+    if not isinstance(meta, dict):
+        raise bad("is not a JSON object")
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{folder} is not a GAN checkpoint (meta.json names another format)")
+    version = meta.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise bad(f"has no valid version (found {version!r})")
+    if version > VERSION:
+        raise CheckpointError(f"{folder} was written by a newer version of the app (format {version})")
+    step = meta.get("step")
+    if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+        raise bad(f"has no valid step (found {step!r})")
+    if meta.get("kind") not in ("image", "points"):
+        raise bad(f"names an unknown kind {meta.get('kind')!r}")
+    names, shape = meta.get("label_names"), meta.get("image_shape")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise bad("label_names is not a list of names")
+    if not isinstance(shape, list) or not shape or not all(isinstance(v, int) and v > 0 for v in shape):
+        raise bad("image_shape is not a list of sizes")
+    for key in ("norm", "extra"):
+        if not isinstance(meta.get(key, {}), dict):
+            raise bad(f"{key} is not an object")
+    sums = meta.get("sha256", {})
+    if not isinstance(sums, dict) or not all(isinstance(v, str) and _HEX64.fullmatch(v) for v in sums.values()):
+        raise bad("sha256 is not a table of SHA-256 sums")
+    return meta
 
 
 def _read(folder: Path, name: str, sums: dict[str, str]) -> bytes:
@@ -204,11 +290,7 @@ def load_checkpoint(path: str | os.PathLike, device: torch.device | str = "cpu",
             or weights that do not fit the saved config.
     """
     folder = find_checkpoint(path)
-    meta = _json(_read(folder, "meta.json", {}), folder, "meta.json")
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise CheckpointError(f"{folder} is not a GAN checkpoint (meta.json names another format)")
-    if int(meta.get("version", 0)) > VERSION:
-        raise CheckpointError(f"{folder} was written by a newer version of the app (format {meta.get('version')})")
+    meta = check_meta(_json(_read(folder, "meta.json", {}), folder, "meta.json"), folder)
     sums = meta.get("sha256") or {}
     try:
         config = GANConfig.from_dict(_json(_read(folder, "config.json", sums), folder, "config.json"))

@@ -267,7 +267,8 @@ class _GANRun:
                     yield status
             if control.cancelled:
                 raise JobCancelled()
-            if stopped:
+            if stopped or control.stop_requested:
+                stopped = True
                 break
             which = "both"
             if control.paused:
@@ -338,9 +339,12 @@ class _GANRun:
                 checkpoint_path = self._save(step)
                 yield Status(f"checkpoint saved at step {step}")
             yield Progress(step, end, f"step {step}/{end}")
-        if self.out_dir is not None:
+        if self.out_dir is not None and step > self.start_step:
             checkpoint_path = self._save(step)
             yield Status(f"checkpoint saved at step {step}")
+        elif self.out_dir is not None:
+            kept = f"the checkpoint of step {step} is kept" if step else "no checkpoint written"
+            yield Status(f"stopped before the first training step: {kept}", "warning")
         yield Progress(end if not stopped else step, end, "done" if not stopped else f"stopped at step {step}")
         return GANTrainResult(step, last_values, checkpoint_path, self.elapsed0 + self.train_time, stopped, self.history)
 

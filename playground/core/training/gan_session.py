@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.core.data.dataset import AnyDataset, ImageDataset, PointsDataset, PreparedImages
-from playground.core.jobs import Job, JobControl, Status, without_metrics
+from playground.core.jobs import Job, JobControl, Status, until_stopped, without_metrics
 from playground.core.models.classifier import Classifier, train_classifier_job
 from playground.core.preprocess import default_pipeline, prepare_job, with_labels
 from playground.core.training.gan_config import GANConfig
@@ -46,15 +46,24 @@ def gan_session_job(dataset: AnyDataset, config: GANConfig, *, prepared: Prepare
             if labels:
                 pipeline = with_labels(pipeline, labels)
             yield Status(f"preparing {dataset.name} with its default pipeline")
-            data, _report = yield from prepare_job(dataset, pipeline)(control)
+            stopped, prepared_pair = yield from until_stopped(prepare_job(dataset, pipeline)(control), control)
+            if stopped:
+                return (yield from _stopped_early("while preparing the data"))
+            data, _report = prepared_pair
         classifier: Classifier | None = None
         if judge and isinstance(data, PreparedImages) and len({int(v) for v in data.labels if v >= 0}) >= 2:
             yield Status("training the classifier that judges the samples (the discriminative model)")
-            result = yield from without_metrics(train_classifier_job(data)(control))
+            stopped, result = yield from until_stopped(without_metrics(train_classifier_job(data)(control)), control)
+            if stopped:
+                return (yield from _stopped_early("while training the judging classifier"))
             classifier = result.classifier
             yield Status(f"classifier ready: {result.holdout_accuracy:.1%} correct on held-out images")
         return (yield from train_gan_job(data, config, out_dir=out_dir, resume_from=resume_from,
                                          classifier=classifier)(control))
+
+    def _stopped_early(phase: str) -> Generator[Any, None, GANTrainResult]:
+        yield Status(f"stopped {phase}, before the first training step: no checkpoint written", "warning")
+        return GANTrainResult(0, {}, None, 0.0, True)
 
     return job
 

@@ -225,8 +225,7 @@ class TrainTab(QWidget):
     def _on_stop_clicked(self) -> None:
         if self.is_running():
             assert self._handle is not None
-            self._handle.send("stop")
-            self._handle.resume()
+            self._handle.stop()
 
     def _on_resume_clicked(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Resume from a run or checkpoint folder", str(runs_dir()))

@@ -1,0 +1,99 @@
+"""Typed values for config dataclass fields, parsed from the text a user typed.
+
+``--set spectral_norm=False`` must switch spectral norm off, not store the
+true-looking string "False"; ``--set batch_size=2.5`` must be refused with the
+setting's name and the type it takes. Every family's config goes through
+``parse_assignments``, so the CLI and any other text front end agree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+from collections.abc import Iterable
+from typing import Any
+
+TRUE_WORDS = ("true", "yes", "on", "1")
+FALSE_WORDS = ("false", "no", "off", "0")
+KIND_WORDS = {
+    "bool": "true or false (also yes/no, on/off, 1/0)",
+    "int": "a whole number",
+    "float": "a number",
+    "pair": "two numbers, like 0.5,0.999 or [0.5, 0.999]",
+    "str": "a word",
+}
+
+
+def field_kinds(cls: type) -> dict[str, str]:
+    """{field name: "bool" | "int" | "float" | "pair" | "str"} for a config dataclass."""
+    hints = typing.get_type_hints(cls)
+    out = {}
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        origin = typing.get_origin(hint)
+        if hint is bool:
+            out[f.name] = "bool"
+        elif hint is int:
+            out[f.name] = "int"
+        elif hint is float:
+            out[f.name] = "float"
+        elif origin is tuple and len(typing.get_args(hint)) == 2:
+            out[f.name] = "pair"
+        else:
+            out[f.name] = "str"
+    return out
+
+
+def parse_value(name: str, kind: str, raw: str) -> Any:
+    """``raw`` (text) as a value of ``kind``; ValueError naming ``name`` and the type expected."""
+    text = raw.strip()
+    expected = f"{name} takes {KIND_WORDS[kind]}, not {raw!r}"
+    if kind == "bool":
+        word = text.lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise ValueError(expected)
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(expected) from None
+    if kind == "float":
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(expected) from None
+        if not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, not {raw!r}")
+        return value
+    if kind == "pair":
+        parts = [p for p in text.strip("[]() ").replace(",", " ").split() if p]
+        if len(parts) != 2:
+            raise ValueError(expected)
+        return tuple(parse_value(name, "float", p) for p in parts)
+    if not text:
+        raise ValueError(f"{name} needs a value")
+    return text
+
+
+def parse_assignments(cls: type, pairs: Iterable[str], *, what: str = "setting") -> dict[str, Any]:
+    """``["lr_g=1e-3", "spectral_norm=no"]`` -> typed overrides for config class ``cls``.
+
+    Raises:
+        ValueError: a pair without "=", an unknown field (the message lists the
+            known ones) or a value of the wrong type (the message names both).
+    """
+    kinds = field_kinds(cls)
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ValueError(f"--set takes KEY=VALUE, not {pair!r}")
+        if key not in kinds:
+            raise ValueError(f"unknown {what} {key!r}; {what}s are: {', '.join(sorted(kinds))}")
+        out[key] = parse_value(key, kinds[key], raw)
+    return out
