@@ -50,7 +50,10 @@ def test_generate_is_deterministic(run_dir, tmp_path):
 
 
 def test_bad_checkpoint_is_one_line_exit_2(run_dir, tmp_path):
-    out, _ = run_dir
+    import shutil
+
+    out = tmp_path / "copy"  # damage a copy: the shared run folder serves the other tests in any order
+    shutil.copytree(run_dir[0], out)
     (out / "checkpoint" / "model.safetensors").write_bytes(b"broken")
     done = cli("generate", "gan", "--checkpoint", str(out), "--n", "2", "--out", str(tmp_path / "x.npz"))
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "damaged" in done.stderr

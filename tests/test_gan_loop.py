@@ -306,3 +306,66 @@ def test_linear_lr_decay_follows_live_changes():
     assert rates[4] == pytest.approx(1e-3 * 0.6)
     assert rates[5] == pytest.approx(2e-3 * 0.5)  # the new rate, decayed from where the run is
     assert rates[-1] == pytest.approx(2e-3 * 0.1)
+
+
+def test_stop_ends_a_running_run_within_a_second_and_saves_where_it_stopped(tmp_path):
+    control = JobControl()
+    events: list = []
+    result: list = []
+    job = train_gan_job(bars(), GANConfig.preset("tiny", steps=100_000), out_dir=tmp_path)
+    thread = threading.Thread(target=lambda: result.append(run_to_end(job, events.append, control)))
+    thread.start()
+    assert _wait(lambda: any(isinstance(e, Metrics) and e.step >= 3 for e in events))
+    asked = time.monotonic()
+    control.stop()
+    thread.join(5)
+    assert not thread.is_alive() and time.monotonic() - asked < 1.0
+    assert result[0].stopped and 3 <= result[0].step < 1000
+    from playground.core.training.checkpoint import load_checkpoint
+
+    assert load_checkpoint(tmp_path).step == result[0].step
+
+
+def test_nan_rolls_the_networks_back_to_the_last_good_step(tmp_path, monkeypatch):
+    from playground.core.training import gan_trainer
+    from playground.core.training.checkpoint import load_checkpoint
+
+    real_step = gan_trainer.GANTrainer.step
+    calls = {"n": 0}
+
+    def poisoned(self, real, labels=None, which="both"):
+        calls["n"] += 1
+        out = real_step(self, real, labels, which)
+        if calls["n"] == 5:  # the fifth step wrecks G's weights and its loss
+            with torch.no_grad():
+                for p in self.g.parameters():
+                    p.fill_(float("nan"))
+            out["g_loss"] = torch.tensor(float("nan"))
+        return out
+
+    monkeypatch.setattr(gan_trainer.GANTrainer, "step", poisoned)
+    control = JobControl()
+    gen = train_gan_job(bars(), GANConfig.preset("tiny", steps=50, metrics_every=1, ema_decay=0.0), out_dir=tmp_path)(control)
+    for event in gen:
+        if isinstance(event, Status) and event.level == "error":
+            assert "rolled back to step 4" in event.message and control.paused
+            control.stop()
+    saved = load_checkpoint(tmp_path)
+    assert saved.step == 4
+    assert all(torch.isfinite(p).all() for p in saved.trainer.g.parameters())
+
+
+@pytest.mark.xfail(strict=True, reason="a resumed run reseeds its batches and noise; the generic loop saves RNG states")
+def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path):
+    cfg = GANConfig.preset("tiny", steps=8, info_codes=3)
+    straight = run_to_end(train_gan_job(bars(), cfg, out_dir=tmp_path / "a"))
+    run_to_end(train_gan_job(bars(), cfg.replace(steps=4), out_dir=tmp_path / "b"))
+    resumed = run_to_end(train_gan_job(bars(), cfg.replace(steps=4), out_dir=tmp_path / "b", resume_from=tmp_path / "b"))
+    assert resumed.step == straight.step == 8
+    for key in ("d_loss", "g_loss"):
+        assert np.array_equal(straight.history.values(key), resumed.history.values(key)), key
+    from playground.core.training.checkpoint import load_checkpoint
+
+    a, b = load_checkpoint(tmp_path / "a").trainer, load_checkpoint(tmp_path / "b").trainer
+    for (name, pa), pb in zip(a.g.state_dict().items(), b.g.state_dict().values(), strict=True):
+        assert torch.equal(pa, pb), name
