@@ -22,15 +22,19 @@ for mode in default conditional; do
 done
 $py - <<'PY' 2>&1 | tee "$out/bare.json"
 import json, torch
+from playground.core import families
 from playground.core.data.bundled import load_bundled
 from playground.core.preprocess import default_pipeline, prepare
 from playground.core.training.bench import bare_steps_per_s
-from playground.core.training.gan_config import GANConfig
+gan = families.get("gan")
 ds = load_bundled("mnist-5k")
 data = prepare(ds, default_pipeline(ds))[0]
-out = {"cuda": bare_steps_per_s(data, GANConfig.preset("default", device="cuda"), steps=200),
-       "cuda_mixed_precision": bare_steps_per_s(data, GANConfig.preset("default", device="cuda", mixed_precision=True), steps=200),
-       "cpu_all_threads": bare_steps_per_s(data, GANConfig.preset("default", device="cpu"), steps=30, threads=torch.get_num_threads()),
+def maker(**changes):
+    settings = gan.fit(gan.preset("default", **changes), data)
+    return lambda device: gan.make_trainer(settings, data, device, {})
+out = {"cuda": bare_steps_per_s(maker(mixed_precision=False), "cuda", steps=200),
+       "cuda_mixed_precision": bare_steps_per_s(maker(mixed_precision=True), "cuda", steps=200),
+       "cpu_all_threads": bare_steps_per_s(maker(), "cpu", steps=30, threads=torch.get_num_threads()),
        "cpu_threads": torch.get_num_threads()}
 print(json.dumps({k: round(v, 2) if isinstance(v, float) else v for k, v in out.items()}))
 PY

@@ -33,9 +33,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playground.core.data.dataset import PreparedImages  # noqa: E402
+from playground.core.preprocess.prepared import PreparedImages  # noqa: E402
 from playground.core.device import apply_threads  # noqa: E402
-from playground.core.models.classifier import CLASSIFIER_PRESETS, train_classifier  # noqa: E402
+from playground.core.models.classifier import CLASSIFIER_PRESETS  # noqa: E402
+from playground.core.training.classifier_trainer import train_classifier  # noqa: E402
 
 
 def mnist(dataset: str = "mnist-5k") -> PreparedImages:
@@ -94,9 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {}
     asked: np.ndarray | None = None
     if args.checkpoint:
-        from playground.core.generators.gan_generator import GANRequest, load
+        from playground.core.families.generators import load_generator
+        from playground.core.generators.gan_generator import GANRequest
 
-        gen = load(args.checkpoint, "cpu")
+        gen = load_generator(args.checkpoint, "cpu")
         if gen.conditional:
             per = max(1, args.n // gen.config.num_classes)
             parts, asked_parts = [], []

@@ -1,18 +1,28 @@
-"""GAN checkpoints: round trips, atomic folder swaps, and clear errors for bad folders."""
+"""Checkpoints: round trips, atomic folder swaps, recovery after a crash, clear errors for bad
+folders, GAN checkpoints of the first format, and generating from a checkpoint."""
 
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from playground.core.data.dataset import PreparedImages
-from playground.core.generators.gan_generator import GANRequest, load
-from playground.core.training import checkpoint as ckpt_mod
-from playground.core.training import GANConfig, GANTrainer, MetricHistory, SampleHistory
-from playground.core.training.checkpoint import CheckpointError, GANCheckpoint, load_checkpoint, save_checkpoint
+from playground.core import families
+from playground.core.families.generators import load_generator
+from playground.core.generators.gan_generator import GANRequest
+from playground.core.models.gan_config import GANConfig
+from playground.core.preprocess.prepared import PreparedImages
+from playground.core.runs import checkpoint as ckpt_mod
+from playground.core.runs.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from playground.core.runs.history import MetricHistory, SampleHistory
+from playground.core.training.loop import checkpoint_of
+
+GAN = families.get("gan")
+LEGACY = Path(__file__).parent / "data" / "legacy_gan_v1"
 
 
 def bars(n: int = 32) -> PreparedImages:
@@ -23,99 +33,104 @@ def bars(n: int = 32) -> PreparedImages:
     return PreparedImages(x, labels, list("abcd"), {"kind": "minus1_1"}, {"steps": [{"name": "resize"}]})
 
 
-def trained(conditional: bool = False, codes: int = 0) -> tuple[GANTrainer, GANCheckpoint]:
+def trained(conditional: bool = False, codes: int = 0):
+    """A tiny GAN trainer after 3 steps, and its checkpoint."""
     data = bars()
-    cfg = GANConfig.preset("tiny", conditional=conditional, info_codes=codes).for_data(data)
-    trainer = GANTrainer(cfg)
-    x, y = torch.from_numpy(data.x), torch.from_numpy(data.labels)
-    for i in range(3):
-        trainer.step(x[i * 4 : i * 4 + 4], y[i * 4 : i * 4 + 4])
+    settings = GAN.fit(GAN.preset("tiny", conditional=conditional, info_codes=codes), data)
+    trainer = GAN.make_trainer(settings, data, torch.device("cpu"), {})
+    for _ in range(3):
+        trainer.train_step("both")
     history = MetricHistory()
     history.append(1, {"d_loss": 1.5, "g_loss": float("nan")})
     history.append(2, {"d_loss": 1.2})
     samples = SampleHistory()
     samples.append(2, np.zeros((8, 8, 8, 1), dtype=np.uint8))
-    ck = GANCheckpoint(cfg, 3, "image", data.label_names, (1, 8, 8), data.norm, data.pipeline, history, samples,
-                       {"lr_g": 2e-4})
+    ck = checkpoint_of(trainer, family="gan", step=3, run=settings.run, model_config=settings.model.to_dict(),
+                       history=history, samples=samples, pipeline=data.pipeline)
     return trainer, ck
 
 
+def reloaded(folder: Path):
+    """A trainer built from a checkpoint the way a resumed run builds it."""
+    ck = load_checkpoint(folder)
+    settings = GAN.fit(GAN.checkpoint_settings(ck), bars())
+    trainer = GAN.make_trainer(settings, bars(), torch.device("cpu"), {})
+    trainer.load_checkpoint_state(ck.networks, ck.optimizers, ck.state)
+    return ck, trainer
+
+
 @pytest.mark.parametrize("conditional, codes", [(False, 0), (True, 0), (False, 3)])
-def test_round_trip_same_outputs(tmp_path, conditional, codes):
+def test_round_trip_same_outputs_and_the_same_next_step(tmp_path, conditional, codes):
     trainer, ck = trained(conditional, codes)
-    save_checkpoint(tmp_path / "ck", ck, trainer)
-    loaded = load_checkpoint(tmp_path / "ck")
-    z = trainer.draw_latent(5, torch.Generator().manual_seed(0))
+    save_checkpoint(tmp_path / "ck", ck)
+    loaded, again = reloaded(tmp_path / "ck")
+    z = trainer.gan.draw_latent(5, torch.Generator().manual_seed(0))
     labels = torch.tensor([0, 1, 2, 3, 0]) if conditional else None
-    assert torch.equal(trainer.sample(z, labels), loaded.trainer.sample(z, labels))
-    assert torch.equal(trainer.sample(z, labels, ema=False), loaded.trainer.sample(z, labels, ema=False))
-    assert loaded.step == 3 and loaded.config == trainer.config
-    assert loaded.label_names == list("abcd") and loaded.pipeline == ck.pipeline
+    assert torch.equal(trainer.gan.sample(z, labels), again.gan.sample(z, labels))
+    assert torch.equal(trainer.gan.sample(z, labels, ema=False), again.gan.sample(z, labels, ema=False))
+    assert loaded.step == 3 and loaded.family == "gan" and again.config == trainer.config
+    assert loaded.data["label_names"] == list("abcd") and loaded.pipeline == ck.pipeline
     assert list(loaded.history.steps("d_loss")) == [1, 2] and np.isnan(loaded.history.values("g_loss")[0])
     assert len(loaded.samples) == 1
-    a, b = trainer.optim_state(), loaded.trainer.optim_state()
-    for net in ("g", "d"):
-        for idx, slots in a[net]["state"].items():
-            for name, value in slots.items():
-                assert torch.equal(torch.as_tensor(value), torch.as_tensor(b[net]["state"][idx][name]))
-        assert a[net]["param_groups"][0]["lr"] == b[net]["param_groups"][0]["lr"]
-    # training on from both gives the same next step
-    x = torch.from_numpy(bars().x[:4])
-    lab = torch.tensor([0, 1, 2, 3]) if conditional else None
-    trainer.noise.manual_seed(9)
-    loaded.trainer.noise.manual_seed(9)
-    assert float(trainer.step(x, lab)["g_loss"]) == float(loaded.trainer.step(x, lab)["g_loss"])
+    for name, opt in trainer.optimizers().items():
+        a, b = opt.state_dict(), again.optimizers()[name].state_dict()
+        for idx, slots in a["state"].items():
+            for slot, value in slots.items():
+                assert torch.equal(torch.as_tensor(value), torch.as_tensor(b["state"][idx][slot]))
+        assert a["param_groups"][0]["lr"] == b["param_groups"][0]["lr"]
+    # the batch order and the noise carry on too: the next step is the same
+    assert float(trainer.train_step("both")["g_loss"]) == float(again.train_step("both")["g_loss"])
 
 
 def test_files_and_no_pickle(tmp_path):
     trainer, ck = trained()
-    folder = save_checkpoint(tmp_path / "ck", ck, trainer)
+    folder = save_checkpoint(tmp_path / "ck", ck)
     names = {p.name for p in folder.iterdir()}
-    assert names == {"model.safetensors", "optim.safetensors", "config.json", "pipeline.json", "history.json",
-                     "samples.npz", "meta.json"}
+    assert names == {"model.safetensors", "optim.safetensors", "state.safetensors", "config.json", "pipeline.json",
+                     "history.json", "samples.npz", "meta.json"}
     meta = json.loads((folder / "meta.json").read_text())
-    assert meta["format"] == "playground-gan-checkpoint" and meta["version"] == 1 and meta["step"] == 3
-    assert meta["image_shape"] == [1, 8, 8] and meta["norm"] == {"kind": "minus1_1"}
+    assert meta["format"] == "playground-checkpoint" and meta["version"] == 2 and meta["step"] == 3
+    assert meta["family"] == "gan" and meta["data"]["image_shape"] == [1, 8, 8]
+    assert meta["data"]["norm"] == {"kind": "minus1_1"}
+    config = json.loads((folder / "config.json").read_text())
+    assert config["family"] == "gan" and config["run"]["learning_rates"] == {"g": 2e-4, "d": 2e-4}
     with np.load(folder / "samples.npz", allow_pickle=False) as npz:
         assert npz["images"].shape == (1, 8, 8, 8, 1)
 
 
 def test_overwrite_keeps_a_complete_checkpoint_when_a_write_fails(tmp_path, monkeypatch):
     trainer, ck = trained()
-    save_checkpoint(tmp_path / "ck", ck, trainer)
-    calls = {"n": 0}
-    real_write = ckpt_mod.write_bytes_atomic
+    save_checkpoint(tmp_path / "ck", ck)
+    real_write = ckpt_mod.write_text_atomic
 
-    def failing(path, data):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise OSError("disk full")
-        real_write(path, data)
+    def failing(path, text):
+        raise OSError("disk full")
 
-    monkeypatch.setattr(ckpt_mod, "write_bytes_atomic", failing)
+    monkeypatch.setattr(ckpt_mod, "write_text_atomic", failing)  # meta.json, written last
     ck.step = 99
     with pytest.raises(OSError):
-        save_checkpoint(tmp_path / "ck", ck, trainer)
+        save_checkpoint(tmp_path / "ck", ck)
+    monkeypatch.setattr(ckpt_mod, "write_text_atomic", real_write)
     assert load_checkpoint(tmp_path / "ck").step == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]  # no temp folder left behind
 
 
 def test_crash_between_renames_is_recovered(tmp_path):
     trainer, ck = trained()
-    save_checkpoint(tmp_path / "ck", ck, trainer)
+    save_checkpoint(tmp_path / "ck", ck)
     (tmp_path / "ck").rename(tmp_path / "ck.old-1234")  # as if the process died mid-swap
     assert load_checkpoint(tmp_path / "ck").step == 3
 
 
 def test_run_folder_is_accepted(tmp_path):
     trainer, ck = trained()
-    save_checkpoint(tmp_path / "run" / "checkpoint", ck, trainer)
+    save_checkpoint(tmp_path / "run" / "checkpoint", ck)
     assert load_checkpoint(tmp_path / "run").step == 3
 
 
 def _saved(tmp_path):
     trainer, ck = trained()
-    return save_checkpoint(tmp_path / "ck", ck, trainer)
+    return save_checkpoint(tmp_path / "ck", ck)
 
 
 @pytest.mark.parametrize(
@@ -124,7 +139,7 @@ def _saved(tmp_path):
         (lambda f: (f / "model.safetensors").unlink(), "model.safetensors is missing"),
         (lambda f: (f / "model.safetensors").write_bytes(b"\x00" * 50), "model.safetensors does not match"),
         (lambda f: (f / "meta.json").write_text("{not json"), "meta.json is not valid JSON"),
-        (lambda f: (f / "meta.json").write_text('{"format": "other"}'), "not a GAN checkpoint"),
+        (lambda f: (f / "meta.json").write_text('{"format": "other"}'), "not a checkpoint of this app"),
         (lambda f: (f / "config.json").write_text("[]"), "does not match its checksum"),
     ],
 )
@@ -143,26 +158,32 @@ def test_damage_without_checksums_is_still_caught(tmp_path):
     (folder / "model.safetensors").write_bytes(b"garbage")
     with pytest.raises(CheckpointError, match="model.safetensors cannot be read"):
         load_checkpoint(folder)
+    shutil.rmtree(folder)
+    folder = _saved(tmp_path)
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["sha256"] = {}
+    (folder / "meta.json").write_text(json.dumps(meta))
     config = json.loads((folder / "config.json").read_text())
-    config["g_width"] = 99
+    config["model"]["g_width"] = 99
     (folder / "config.json").write_text(json.dumps(config))
-    with pytest.raises(CheckpointError):
-        load_checkpoint(folder)
+    with pytest.raises(CheckpointError, match="do not fit"):
+        load_generator(folder, "cpu")
 
 
 def test_not_a_checkpoint(tmp_path):
     with pytest.raises(CheckpointError, match="does not exist"):
         load_checkpoint(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(CheckpointError, match="not a GAN checkpoint"):
+    with pytest.raises(CheckpointError, match="not a checkpoint"):
         load_checkpoint(tmp_path / "empty")
     assert issubclass(CheckpointError, ValueError)
 
 
-def test_generator_is_deterministic(tmp_path):
+def test_generator_is_deterministic_and_builds_no_discriminator(tmp_path):
     trainer, ck = trained(conditional=True)
-    save_checkpoint(tmp_path / "ck", ck, trainer)
-    gen = load(tmp_path / "ck", "cpu")
+    save_checkpoint(tmp_path / "ck", ck)
+    gen = load_generator(tmp_path / "ck", "cpu")
+    assert not hasattr(gen, "d") and not hasattr(gen, "trainer")
     a = gen.generate(GANRequest(n=10, seed=4, label=2))
     b = gen.generate(GANRequest(n=600, seed=4, label=2))  # three batches of noise
     c = gen.generate(GANRequest(n=4, seed=4, label=2))
@@ -185,8 +206,8 @@ def test_generator_is_deterministic(tmp_path):
 
 def test_generator_can_be_asked_for_an_infogan_code(tmp_path):
     trainer, ck = trained(codes=3)
-    save_checkpoint(tmp_path / "ck", ck, trainer)
-    gen = load(tmp_path / "ck", "cpu")
+    save_checkpoint(tmp_path / "ck", ck)
+    gen = load_generator(tmp_path / "ck", "cpu")
     assert gen.noise(4, 0).shape == (4, trainer.config.latent_dim + 3)
     a = gen.generate(GANRequest(n=6, seed=1, code=2))
     z = gen.with_code(gen.noise(6, 1), 2)
@@ -195,44 +216,71 @@ def test_generator_can_be_asked_for_an_infogan_code(tmp_path):
     with pytest.raises(ValueError, match="out of range"):
         gen.generate(GANRequest(n=1, code=3))
     plain, plain_ck = trained()
-    save_checkpoint(tmp_path / "plain", plain_ck, plain)
+    save_checkpoint(tmp_path / "plain", plain_ck)
     with pytest.raises(ValueError, match="without InfoGAN codes"):
-        load(tmp_path / "plain", "cpu").generate(GANRequest(n=1, code=0))
+        load_generator(tmp_path / "plain", "cpu").generate(GANRequest(n=1, code=0))
 
 
 def test_checkpoint_from_before_infogan_codes_loads_without_them(tmp_path):
     """Files written before a setting existed load with the old behaviour, not today's default (20 codes)."""
     trainer, ck = trained()
-    folder = tmp_path / "old"
-    save_checkpoint(folder, ck, trainer)
+    folder = save_checkpoint(tmp_path / "old", ck)
     config = json.loads((folder / "config.json").read_text())
     for key in ("info_codes", "info_weight", "augment"):
-        config.pop(key)
+        config["model"].pop(key)
     (folder / "config.json").write_text(json.dumps(config))
     meta = json.loads((folder / "meta.json").read_text())
     meta["sha256"].pop("config.json")  # as if edited by hand: checked by parsing, not by checksum
     (folder / "meta.json").write_text(json.dumps(meta))
     assert GANConfig().info_codes > 0
-    loaded = load_checkpoint(folder)
-    assert loaded.config.info_codes == 0 and loaded.config.augment == "none"
+    gen = load_generator(folder, "cpu")
+    assert gen.config.info_codes == 0 and gen.config.augment == "none"
     z = torch.randn(3, trainer.config.latent_dim)
-    assert torch.equal(trainer.sample(z), loaded.trainer.sample(z))
+    assert torch.equal(trainer.gan.sample(z).cpu(), gen.g(z))
+
+
+def test_gan_checkpoints_of_the_first_format_still_load_and_generate_the_same_images():
+    """tests/data/legacy_gan_v1 was written by the app before model families (format 1, a flat config)."""
+    gen = load_generator(LEGACY / "conditional", "cpu")
+    assert gen.family == "gan" and gen.conditional and gen.label_names[:3] == ["0", "1", "2"]
+    images = gen.generate(GANRequest(n=6, label=1, seed=3)).images[..., 0]
+    made_then = np.load(LEGACY / "conditional_label1_seed3.npz", allow_pickle=False)["images"]
+    assert np.array_equal(images, made_then)  # `generate gan --n 6 --label 1 --seed 3` before the change
+    codes = load_generator(LEGACY / "codes", "cpu")
+    assert codes.codes == 3 and codes.generate(GANRequest(n=2, code=1)).images.shape == (2, 28, 28, 1)
+    ck = load_checkpoint(LEGACY / "conditional")
+    settings = GAN.checkpoint_settings(ck)
+    assert ck.version == 1 and settings.run.learning_rates == {"g": 2e-4, "d": 2e-4} and ck.state["g_updates"] == 4
+    assert set(ck.optimizers) == {"g", "d"}
+
+
+def test_a_run_of_the_first_format_can_be_resumed(tmp_path):
+    from playground.core.data.bundled import load_bundled
+    from playground.core.families.session import session_job
+    from playground.core.jobs import collect
+
+    run = tmp_path / "run"
+    shutil.copytree(LEGACY / "conditional", run / "checkpoint")
+    settings = GAN.preset("tiny", steps=2, conditional=True)
+    result, _ = collect(session_job(GAN, load_bundled("mnist-5k"), settings, labels=["0", "1", "2"], out_dir=run,
+                                    resume_from=run, extras=False))
+    assert result.step == 6 and load_checkpoint(run).version == 2
 
 
 def test_a_complete_temporary_copy_is_recovered_and_later_saves_keep_it(tmp_path):
     trainer, ck = trained()
-    save_checkpoint(tmp_path / "ck", ck, trainer)
+    save_checkpoint(tmp_path / "ck", ck)
     (tmp_path / "ck").rename(tmp_path / "ck.tmp-abcd")  # killed after the first save's folder was complete
     assert load_checkpoint(tmp_path / "ck").step == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]
     (tmp_path / "ck").rename(tmp_path / "ck.tmp-abcd")
-    save_checkpoint(tmp_path / "ck", ck, trainer)  # the next save recovers it instead of deleting it
+    save_checkpoint(tmp_path / "ck", ck)  # the next save recovers it instead of deleting it
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]
 
 
 def test_half_written_and_half_deleted_copies_are_cleaned_up_and_never_used(tmp_path):
     trainer, ck = trained()
-    folder = save_checkpoint(tmp_path / "ck", ck, trainer)
+    folder = save_checkpoint(tmp_path / "ck", ck)
     half = tmp_path / "ck.old-1234"
     half.mkdir()
     (half / "model.safetensors").write_bytes(b"half deleted")
@@ -243,5 +291,5 @@ def test_half_written_and_half_deleted_copies_are_cleaned_up_and_never_used(tmp_
     with pytest.raises(CheckpointError):
         load_checkpoint(tmp_path / "ck")  # neither copy is complete
     (tmp_path / "gone").rename(folder)
-    save_checkpoint(folder, ck, trainer)
+    save_checkpoint(folder, ck)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]

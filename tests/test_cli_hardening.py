@@ -85,7 +85,7 @@ def test_spectral_norm_false_reaches_the_saved_config(capsys, tmp_path):
     out = tmp_path / "run"
     code, _, err = run(capsys, "train", "gan", *TINY, "--set", "spectral_norm=False", "--out", str(out))
     assert code == 0, err
-    assert json.loads((out / "checkpoint" / "config.json").read_text())["spectral_norm"] is False
+    assert json.loads((out / "checkpoint" / "config.json").read_text())["model"]["spectral_norm"] is False
 
 
 def test_a_second_run_into_the_same_folder_needs_resume_or_overwrite(capsys, tmp_path):
@@ -119,9 +119,11 @@ def test_checkpoint_folder_is_readable_by_others(ring_run):
     ({"sha256": "deadbeef"}, "sha256 is not a table"),
     ({"sha256": {"model.safetensors": "deadbeef"}}, "sha256 is not a table"),
     ({"step": "ten"}, "no valid step"),
-    ({"label_names": "abc"}, "label_names"),
-    ({"image_shape": None}, "image_shape"),
-    ({"norm": []}, "norm is not an object"),
+    ({"data": {"label_names": "abc"}}, "label_names"),
+    ({"data": {"image_shape": None}}, "image_shape"),
+    ({"data": {"norm": []}}, "norm is not an object"),
+    ({"data": []}, "data is not an object"),
+    ({"family": 7}, "names no model family"),
 ])
 def test_meta_json_of_the_wrong_shape_is_damaged(capsys, tmp_path, ring_run, change, words):
     import shutil
@@ -129,7 +131,10 @@ def test_meta_json_of_the_wrong_shape_is_damaged(capsys, tmp_path, ring_run, cha
     copy = tmp_path / "copy"
     shutil.copytree(ring_run, copy)
     meta_file = copy / "checkpoint" / "meta.json"
-    meta_file.write_text(json.dumps({**json.loads(meta_file.read_text()), **change}))
+    meta = json.loads(meta_file.read_text())
+    if isinstance(change.get("data"), dict):
+        change = {"data": {**meta["data"], **change["data"]}}
+    meta_file.write_text(json.dumps({**meta, **change}))
     code, _, err = run(capsys, "generate", "gan", "--checkpoint", str(copy), "--n", "2", "--out", str(tmp_path / "x.npz"))
     one_line_error(code, err, "damaged")
     assert words in err

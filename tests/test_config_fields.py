@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from playground.core import families
 from playground.core.config_fields import field_kinds, parse_assignments, parse_value
-from playground.core.training.gan_config import GANConfig
+from playground.core.models.gan_config import GANConfig
+
+SETTINGS = families.get("gan").preset("tiny")
 
 
 def test_kinds_come_from_the_dataclass_annotations():
     kinds = field_kinds(GANConfig)
-    assert (kinds["spectral_norm"], kinds["batch_size"], kinds["lr_g"], kinds["betas_g"], kinds["loss"]) == (
-        "bool", "int", "float", "pair", "str")
+    assert (kinds["spectral_norm"], kinds["latent_dim"], kinds["betas_g"], kinds["loss"]) == ("bool", "int", "pair", "str")
+    flat = SETTINGS.kinds()  # the family's and the run's settings as one flat set
+    assert (flat["batch_size"], flat["lr_g"], flat["lr_d"], flat["minutes"], flat["spectral_norm"]) == (
+        "int", "float", "float", "float", "bool")
 
 
 @pytest.mark.parametrize("raw, value", [("False", False), ("no", False), ("0", False), ("OFF", False),
@@ -21,9 +26,9 @@ def test_booleans_from_words(raw, value):
 
 
 def test_spectral_norm_false_switches_it_off():
-    overrides = parse_assignments(GANConfig, ["spectral_norm=False", "lr_g=1e-3", "betas_g=0.5,0.99", "loss=lsgan"])
-    config = GANConfig.preset("tiny", **overrides)
-    assert config.spectral_norm is False and config.lr_g == 1e-3 and config.betas_g == (0.5, 0.99)
+    settings = SETTINGS.with_assignments(["spectral_norm=False", "lr_g=1e-3", "betas_g=0.5,0.99", "loss=lsgan"])
+    assert settings.model.spectral_norm is False and settings.run.learning_rates["g"] == 1e-3
+    assert settings.model.betas_g == (0.5, 0.99) and settings.model.loss == "lsgan"
 
 
 @pytest.mark.parametrize("pair, message", [
@@ -39,4 +44,4 @@ def test_spectral_norm_false_switches_it_off():
 ])
 def test_bad_values_name_the_setting_and_the_type(pair, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
-        parse_assignments(GANConfig, [pair], what="GAN setting")
+        parse_assignments(SETTINGS.kinds(), [pair], what="GAN setting")

@@ -33,7 +33,7 @@ def test_train_writes_checkpoint_and_metrics(run_dir):
     assert [r["step"] for r in rows] == [1, 2, 3, 4] and "g_loss" in rows[0]
     assert (out / "checkpoint" / "model.safetensors").is_file()
     meta = json.loads((out / "checkpoint" / "meta.json").read_text())
-    assert meta["image_shape"] == [1, 28, 28] and meta["label_names"][:3] == ["0", "1", "2"]
+    assert meta["data"]["image_shape"] == [1, 28, 28] and meta["data"]["label_names"][:3] == ["0", "1", "2"]
 
 
 def test_generate_is_deterministic(run_dir, tmp_path):
@@ -105,7 +105,8 @@ def test_set_overrides_any_setting_and_refuses_unknown_ones(tmp_path):
                "--set", "loss=lsgan", "--set", "betas_g=[0.5, 0.99]", "--out", str(out))
     assert done.returncode == 0, done.stderr
     config = json.loads((out / "checkpoint" / "config.json").read_text())
-    assert config["lr_g"] == 0.001 and config["loss"] == "lsgan" and config["betas_g"] == [0.5, 0.99]
+    assert config["run"]["learning_rates"]["g"] == 0.001 and config["model"]["loss"] == "lsgan"
+    assert config["model"]["betas_g"] == [0.5, 0.99]
     for bad, message in ((["--set", "colour=red"], "unknown GAN setting 'colour'"), (["--set", "lr_g"], "KEY=VALUE"),
                          (["--set", "lr_g=-1"], "lr_g must be in")):
         done = cli("train", "gan", "--dataset", "toy-ring", "--preset", "tiny", *bad, "--out", str(tmp_path / "bad"))

@@ -1,14 +1,17 @@
-"""The whole GAN session (prepare, judge, train): Stop is honoured in every phase."""
+"""The whole session (prepare, the family's extra phase, train), here with the GAN and its judge:
+Stop is honoured in every phase."""
 
 from __future__ import annotations
 
 import threading
 import time
 
+from playground.core import families
 from playground.core.data.bundled import load_bundled
+from playground.core.families.session import session_job
 from playground.core.jobs import JobControl, Status, run_to_end
-from playground.core.training import GANConfig
-from playground.core.training.gan_session import gan_session_job
+
+GAN = families.get("gan")
 
 
 def test_stop_while_the_judge_trains_ends_within_a_second_and_writes_nothing(tmp_path):
@@ -25,7 +28,7 @@ def test_stop_while_the_judge_trains_ends_within_a_second_and_writes_nothing(tmp
         if isinstance(event, Status) and "classifier" in event.message:
             judging.set()
 
-    job = gan_session_job(load_bundled("mnist-5k"), GANConfig.preset("tiny"), out_dir=tmp_path / "run", judge=True)
+    job = session_job(GAN, load_bundled("mnist-5k"), GAN.preset("tiny"), out_dir=tmp_path / "run", extras=True)
     thread = threading.Thread(target=lambda: result.append(run_to_end(job, on_event, control)))
     thread.start()
     assert judging.wait(60)
@@ -43,7 +46,7 @@ def test_stop_while_the_judge_trains_ends_within_a_second_and_writes_nothing(tmp
 def test_stop_before_the_first_step_of_training_writes_no_checkpoint(tmp_path):
     control = JobControl()
     control.stop()
-    job = gan_session_job(load_bundled("toy-ring"), GANConfig.preset("tiny"), out_dir=tmp_path / "run")
+    job = session_job(GAN, load_bundled("toy-ring"), GAN.preset("tiny"), out_dir=tmp_path / "run")
     result = run_to_end(job, control=control)
     assert result.stopped and result.step == 0 and result.checkpoint is None
     assert not (tmp_path / "run" / "checkpoint").exists()

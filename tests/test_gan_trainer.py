@@ -8,11 +8,23 @@ import numpy as np
 import pytest
 import torch
 
-from playground.core.data.dataset import PreparedImages
+from playground.core.preprocess.prepared import PreparedImages
 from playground.core.models.dcgan import DCGANConfig, Discriminator, Generator, code_of, draw_latent
 from playground.core.models.mlp_gan import MLPGANConfig, PointDiscriminator, PointGenerator
-from playground.core.training.gan_config import GAN_PRESETS, GANConfig
-from playground.core.training.gan_trainer import GANTrainer, d_loss_fn, g_loss_fn, translate
+from playground.core import families
+from playground.core.models.gan_config import GANConfig
+from playground.core.training.gan_procedure import GANProcedure, d_loss_fn, g_loss_fn, translate
+from playground.core.training.run_config import RunConfig
+
+GAN = families.get("gan")
+
+
+def procedure(data=None, kind: str = "image", preset: str = "tiny", **changes) -> GANProcedure:
+    """A GAN procedure from a preset with flat changes, fitted to ``data`` when given."""
+    settings = GAN.preset(preset, **changes)
+    if data is not None:
+        settings = GAN.fit(settings, data)
+    return GANProcedure(settings.model, settings.run, "cpu", kind)
 
 
 def bars(n: int = 64, size: int = 8, classes: int = 4, seed: int = 0) -> PreparedImages:
@@ -60,12 +72,9 @@ def test_mlp_gan_shapes():
     [
         ({"image_size": 20}, "image size"),
         ({"loss": "wgan"}, "unknown loss"),
-        ({"lr_g": 0.0}, "lr_g"),
         ({"ema_decay": 1.0}, "EMA"),
         ({"label_smoothing": 0.7}, "smoothing"),
-        ({"device": "tpu"}, "device"),
         ({"betas_d": (0.5, 1.5)}, "betas_d"),
-        ({"batch_size": 0}, "batch_size"),
         ({"g_upsample": "bicubic"}, "g_upsample"),
         ({"d_depth": 3}, "d_depth"),
         ({"info_codes": 1}, "InfoGAN code"),
@@ -78,21 +87,29 @@ def test_config_validation(bad, match):
         GANConfig(**bad)
 
 
+@pytest.mark.parametrize("bad, match", [({"lr_g": 0.0}, "lr_g"), ({"device": "tpu"}, "device"),
+                                        ({"batch_size": 0}, "batch_size"), ({"lr_schedule": "step"}, "schedule")])
+def test_run_settings_validation(bad, match):
+    with pytest.raises(ValueError, match=match):
+        GAN.preset("tiny", **bad)
+
+
 def test_presets_and_json_round_trip():
-    assert {"tiny", "small", "default"} <= set(GAN_PRESETS)
-    cfg = GANConfig.preset("tiny", seed=3)
-    assert GANConfig.from_dict(cfg.to_dict()) == cfg
+    assert {"tiny", "small", "default", "points"} <= set(GAN.presets)
+    settings = GAN.preset("tiny", seed=3)
+    assert GANConfig.from_dict(settings.model.to_dict()) == settings.model
+    assert RunConfig.from_dict(settings.run.to_dict()) == settings.run
     with pytest.raises(ValueError, match="unknown GAN settings"):
-        GANConfig.from_dict({**cfg.to_dict(), "nope": 1})
+        GANConfig.from_dict({**settings.model.to_dict(), "nope": 1})
 
 
 def test_for_data_takes_shape_and_classes():
     data = bars(size=16)
-    cfg = GANConfig.preset("tiny", conditional=True).for_data(data)
+    cfg = GAN.fit(GAN.preset("tiny", conditional=True), data).model
     assert (cfg.image_size, cfg.channels, cfg.num_classes) == (16, 1, 4)
     one_class = PreparedImages(data.x, np.zeros(len(data.x)), ["a"], data.norm, {})
     with pytest.raises(ValueError, match="at least 2"):
-        GANConfig.preset("tiny", conditional=True).for_data(one_class)
+        GAN.fit(GAN.preset("tiny", conditional=True), one_class)
 
 
 @pytest.mark.parametrize("loss", ["nonsat", "hinge", "lsgan"])
@@ -106,8 +123,7 @@ def test_losses_prefer_the_right_answer(loss):
 @pytest.mark.parametrize("conditional", [False, True])
 def test_step_functions_alone(loss, conditional):
     data = bars()
-    cfg = GANConfig.preset("tiny", loss=loss, conditional=conditional, label_smoothing=0.1).for_data(data)
-    trainer = GANTrainer(cfg)
+    trainer = procedure(data, loss=loss, conditional=conditional, label_smoothing=0.1)
     real, labels = torch.from_numpy(data.x[:4]), torch.from_numpy(data.labels[:4])
     d = trainer.d_step(real, labels)
     assert set(d) == {"d_loss", "d_real", "d_fake"}
@@ -138,20 +154,19 @@ def test_infogan_code_rides_in_the_latent_and_q_guesses_it():
         DCGANConfig(codes=1)
 
     data = bars()
-    trainer = GANTrainer(GANConfig.preset("tiny", info_codes=3).for_data(data))
+    trainer = procedure(data, info_codes=3)
     assert trainer.z_dim == trainer.config.latent_dim + 3
     assert trainer.latent(5).shape == (5, trainer.z_dim)
     real = torch.from_numpy(data.x[:4])
     assert set(trainer.step(real)) == {"d_loss", "d_real", "d_fake", "g_loss", "d_fake_g", "info_loss"}
     assert "info_loss" in trainer.step(real, which="g")
     # the MLP GAN for points takes no code: the setting is ignored there
-    assert GANTrainer(GANConfig.preset("tiny", info_codes=3), kind="points").z_dim == 8
+    assert procedure(kind="points", info_codes=3).z_dim == 8
 
 
 def test_infogan_generator_learns_to_make_its_codes_recognisable():
     data = bars(n=64, size=8, classes=4)
-    cfg = GANConfig.preset("tiny", info_codes=4, batch_size=16, g_width=8, d_width=8, lr_g=2e-3, lr_d=2e-3).for_data(data)
-    trainer = GANTrainer(cfg)
+    trainer = procedure(data, info_codes=4, batch_size=16, g_width=8, d_width=8, lr_g=2e-3, lr_d=2e-3)
     x = torch.from_numpy(data.x)
     losses = [float(trainer.step(x[(i * 16) % 64 : (i * 16) % 64 + 16])["info_loss"]) for i in range(150)]
     assert np.mean(losses[:5]) > 1.2  # about ln 4: Q guesses at random at first
@@ -170,14 +185,13 @@ def test_translate_shifts_whole_images_and_passes_gradients():
     assert len(set(moved)) == 9  # every shift in {-1, 0, 1}^2 turns up
     y.sum().backward()
     assert float(x.grad.sum()) > 0
-    trainer = GANTrainer(GANConfig.preset("tiny", augment="translate").for_data(bars()))
+    trainer = procedure(bars(), augment="translate")
     assert trainer.augment and math.isfinite(float(trainer.step(torch.from_numpy(bars().x[:4]))["g_loss"]))
 
 
 def test_d_steps_and_only_d_changes_d():
     data = bars()
-    cfg = GANConfig.preset("tiny", d_steps=2).for_data(data)
-    trainer = GANTrainer(cfg)
+    trainer = procedure(data, d_steps=2)
     g_before = [p.clone() for p in trainer.g.parameters()]
     trainer.step(torch.from_numpy(data.x[:4]), which="d")
     assert all(torch.equal(a, b) for a, b in zip(g_before, trainer.g.parameters()))
@@ -187,8 +201,7 @@ def test_d_steps_and_only_d_changes_d():
 
 def test_short_run_teaches_the_discriminator():
     data = bars(n=64, size=8)
-    cfg = GANConfig.preset("tiny", batch_size=16, lr_d=2e-3, lr_g=1e-4, g_width=8, d_width=8).for_data(data)
-    trainer = GANTrainer(cfg)
+    trainer = procedure(data, batch_size=16, lr_d=2e-3, lr_g=1e-4, g_width=8, d_width=8)
     x = torch.from_numpy(data.x)
     losses = []
     for i in range(40):
@@ -198,7 +211,7 @@ def test_short_run_teaches_the_discriminator():
 
 def test_set_lr_and_ema():
     data = bars()
-    trainer = GANTrainer(GANConfig.preset("tiny").for_data(data))
+    trainer = procedure(data)
     trainer.set_lr(g=1e-3, d=5e-4)
     assert trainer.lr == (1e-3, 5e-4)
     with pytest.raises(ValueError):
@@ -215,7 +228,7 @@ def test_same_seed_same_training():
     data = bars()
 
     def run(seed: int) -> tuple[list[float], torch.Tensor]:
-        trainer = GANTrainer(GANConfig.preset("tiny", seed=seed).for_data(data))
+        trainer = procedure(data, seed=seed)
         x = torch.from_numpy(data.x)
         losses = [float(trainer.step(x[i * 4 : i * 4 + 4])["d_loss"]) for i in range(5)]
         return losses, trainer.sample(torch.ones(2, trainer.config.latent_dim))
@@ -229,9 +242,13 @@ def test_bare_speed_and_thread_choice():
     from playground.core.training.bench import bare_steps_per_s, best_thread_count
 
     data = bars()
-    cfg = GANConfig.preset("tiny")
+    settings = GAN.fit(GAN.preset("tiny"), data)
+
+    def make(device):
+        return GAN.make_trainer(settings, data, device, {})
+
     before = torch.get_num_threads()
-    assert bare_steps_per_s(data, cfg, steps=3, threads=1, warmup=1) > 0
+    assert bare_steps_per_s(make, "cpu", steps=3, threads=1, warmup=1) > 0
     assert torch.get_num_threads() == before
-    best, rate, rates = best_thread_count(data, cfg, steps=2, candidates=(1,))
+    best, rate, rates = best_thread_count(make, "cpu", steps=2, candidates=(1,))
     assert best == 1 and rate == rates[1] > 0

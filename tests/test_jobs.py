@@ -8,15 +8,16 @@ import time
 import numpy as np
 import pytest
 
+from playground.core.events import ImageGrid, SetLearningRate, StepOnce
 from playground.core.jobs import (
     JobCancelled,
     JobControl,
     Metrics,
     Progress,
-    Samples,
     collect,
     paced,
     run_to_end,
+    until_stopped,
     without_metrics,
 )
 
@@ -27,7 +28,7 @@ def steps(n: int):
             control.checkpoint()
             yield Metrics(i, {"x": float(i)})
             if i % 2:
-                yield Samples(i, np.zeros((1, 2, 2, 1), np.uint8))
+                yield ImageGrid(i, np.zeros((1, 2, 2, 1), np.uint8), cols=1, rows=1)
         return "done"
 
     return job
@@ -36,7 +37,7 @@ def steps(n: int):
 def test_collect_returns_result_and_events_in_order():
     result, events = collect(steps(4))
     assert result == "done"
-    assert [type(e).__name__ for e in events] == ["Metrics", "Metrics", "Samples", "Metrics", "Metrics", "Samples"]
+    assert [type(e).__name__ for e in events] == ["Metrics", "Metrics", "ImageGrid", "Metrics", "Metrics", "ImageGrid"]
 
 
 def test_cancel_raises_at_the_next_checkpoint():
@@ -51,8 +52,8 @@ def test_cancel_raises_at_the_next_checkpoint():
 def test_pause_blocks_until_resume_and_commands_arrive_in_order():
     control = JobControl()
     control.pause()
-    control.send("a", 1)
-    control.send("b", 2)
+    control.send(SetLearningRate("g", 1e-3))
+    control.send(StepOnce("d"))
     done = threading.Event()
 
     def worker():
@@ -63,7 +64,7 @@ def test_pause_blocks_until_resume_and_commands_arrive_in_order():
     assert not done.wait(0.2)
     control.resume()
     assert done.wait(2)
-    assert control.drain() == [("a", 1), ("b", 2)] and control.drain() == []
+    assert control.drain() == [SetLearningRate("g", 1e-3), StepOnce("d")] and control.drain() == []
 
 
 def test_without_metrics_keeps_the_result_and_drops_only_metrics():
@@ -84,11 +85,11 @@ def test_paced_waits_after_each_frame_and_cancel_cuts_the_wait():
     delay = [0.05]
     t0 = time.monotonic()
     assert run_to_end(paced(steps(6), lambda: delay[0])) == "done"
-    assert time.monotonic() - t0 >= 3 * 0.05  # three Samples frames
+    assert time.monotonic() - t0 >= 3 * 0.05  # three picture frames
     control = JobControl()
     delay[0] = 30.0
     gen = paced(steps(6), lambda: delay[0])(control)
-    next(gen), next(gen), next(gen)  # Metrics, Metrics, Samples
+    next(gen), next(gen), next(gen)  # Metrics, Metrics, ImageGrid
     threading.Timer(0.1, control.cancel).start()
     t0 = time.monotonic()
     with pytest.raises(JobCancelled):
@@ -108,3 +109,25 @@ def test_sleep_ends_early_on_pause_or_cancel():
     t0 = time.monotonic()
     JobControl().sleep(0.12)
     assert time.monotonic() - t0 >= 0.1
+
+
+def test_until_stopped_closes_a_phase_at_its_next_event_and_says_so():
+    closed = []
+
+    def phase(control):
+        try:
+            for i in range(100):
+                yield Progress(i, 100)
+            return "all done"
+        finally:
+            closed.append(True)
+
+    control = JobControl()
+    relay_gen = until_stopped(phase(control), control)
+    assert next(relay_gen) == Progress(0, 100)
+    control.stop()
+    with pytest.raises(StopIteration) as end:
+        next(relay_gen)
+    assert end.value.value == (True, None) and closed == [True]
+    result, events = collect(lambda c: until_stopped(phase(c), c))
+    assert result == (False, "all done") and len(events) == 100

@@ -7,19 +7,19 @@ import math
 import numpy as np
 import pytest
 
-from playground.core.data.dataset import PreparedImages
+from playground.core.preprocess.prepared import PreparedImages
 from playground.core.metrics import (
     check_alerts,
     copy_ratio,
     d_overpowering_alert,
     frechet_distance,
     mode_collapse_alert,
-    nan_alert,
     nearest_neighbours,
     typical_neighbour_distance,
 )
-from playground.core.models.classifier import CLASSIFIER_PRESETS, ClassifierConfig, class_shares, train_classifier
-from playground.core.training.history import MetricHistory, SampleHistory, tile
+from playground.core.models.classifier import CLASSIFIER_PRESETS, ClassifierConfig, class_shares
+from playground.core.training.classifier_trainer import train_classifier
+from playground.core.runs.history import MetricHistory, SampleHistory, tile
 
 
 def test_frechet_distance():
@@ -53,12 +53,6 @@ def history(**series) -> MetricHistory:
     for i in range(length):
         h.append((i + 1) * 10, {k: v[i] for k, v in series.items() if i < len(v)})
     return h
-
-
-def test_nan_alert():
-    assert nan_alert(5, {"d_loss": 1.0, "g_loss": 2.0}) is None
-    alert = nan_alert(7, {"d_loss": float("nan"), "g_loss": 1.0}, 2e-4, 1e-3)
-    assert alert.level == "error" and "step 7" in alert.message and "learning rate" in alert.message
 
 
 def test_mode_collapse_alert_on_forced_inputs():
@@ -142,13 +136,18 @@ def test_classifier_needs_labels():
 
 
 def test_loop_reports_quality_with_a_classifier():
-    from playground.core.jobs import Metrics, Samples, collect
-    from playground.core.training import GANConfig, train_gan_job
+    from playground.core import families
+    from playground.core.events import ImageGrid
+    from playground.core.jobs import Metrics, collect
+    from playground.core.training.loop import train_job
 
+    gan = families.get("gan")
     data = blobs()
     clf = train_classifier(data, CLASSIFIER_PRESETS["tiny"]).classifier
-    _, events = collect(train_gan_job(data, GANConfig.preset("tiny", steps=2), classifier=clf))
+    settings = gan.fit(gan.preset("tiny", steps=2), data)
+    _, events = collect(train_job(lambda device: gan.make_trainer(settings, data, device, {"classifier": clf}),
+                                  settings.run, family="gan"))
     m = [e for e in events if isinstance(e, Metrics) and "fid" in e.values][-1]
     assert m.values["fid"] >= 0 and 0 <= m.values["coverage"] <= 1 and 0 <= m.values["confident"] <= 1
-    s = [e for e in events if isinstance(e, Samples)][-1]
-    assert s.extra["class_share"].shape == (3,) and s.extra["data_share"].sum() == pytest.approx(1.0)
+    s = [e for e in events if isinstance(e, ImageGrid)][-1]
+    assert s.class_share.shape == (3,) and s.data_share.sum() == pytest.approx(1.0)

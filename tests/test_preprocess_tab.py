@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QFileDialog
 
 from playground.core import audio_out
 from playground.core.data.bundled import load_bundled
-from playground.core.data.dataset import PreparedImages, TextDataset
+from playground.core.data.dataset import TextDataset
+from playground.core.preprocess.prepared import PreparedImages
 from playground.core.preprocess import Pipeline, PreparedPoints, PreparedText, make_step, prepare
 from playground.ui.dataset_store import DatasetStore
 from playground.ui.tabs.preprocess_tab import PreprocessTab

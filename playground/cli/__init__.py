@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "playground.cli.datasets_cmd",
     "playground.cli.preprocess_cmd",
     "playground.cli.train_cmd",
+    "playground.cli.generate_cmd",
     "playground.cli.screenshot_cmd",
     "playground.cli.bench_cmd",
 )

@@ -33,26 +33,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_bench_gan(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from playground.core import families
     from playground.core.data.bundled import load_bundled
-    from playground.core.data.dataset import PointsDataset
     from playground.core.device import describe_device, resolve_device
     from playground.core.preprocess import default_pipeline, prepare
     from playground.core.training.bench import bare_steps_per_s, best_thread_count
-    from playground.core.training.gan_config import GANConfig
 
+    family = families.get("gan")
     try:
         dataset = load_bundled(args.dataset)
-        config = GANConfig.preset(args.preset, device=args.device)
+        settings = family.preset(args.preset, device=args.device)
         device = resolve_device(args.device)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    data = dataset if isinstance(dataset, PointsDataset) else prepare(dataset, default_pipeline(dataset))[0]
+    data = prepare(dataset, default_pipeline(dataset))[0]
+    fitted = family.fit(settings, data)
+
+    def make_trainer(dev):  # the same trainer, batches and device placement as the loop's
+        return family.make_trainer(fitted, data, dev, {})
+
     log = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr))
     log(f"bare loop on {describe_device(device)}: trying thread counts")
     if device.type == "cuda":
-        threads, bare, rates = 0, bare_steps_per_s(data, config, args.bare_steps), {}
+        threads, bare, rates = 0, bare_steps_per_s(make_trainer, args.device, args.bare_steps), {}
     else:
-        threads, bare, rates = best_thread_count(data, config, args.bare_steps)
+        threads, bare, rates = best_thread_count(make_trainer, args.device, args.bare_steps)
     log(f"bare: {bare:.2f} steps/s with {threads} thread(s) {rates}")
 
     from PySide6.QtWidgets import QApplication
@@ -68,18 +73,18 @@ def run_bench_gan(args: argparse.Namespace) -> int:
     window.datasets_tab.select(args.dataset)
     wait_until(app, lambda: window.datasets_tab.shown_overview() is not None and not window.datasets_tab.is_loading(), 60)
     warmup = 20
-    app_config = config.replace(steps=args.steps + warmup, cpu_threads=threads, checkpoint_every=0)
+    app_settings = settings.replace(steps=args.steps + warmup, cpu_threads=threads, checkpoint_every=0)
     # The machine's speed drifts (other jobs, clocks): each app run is compared with the mean
     # of the bare runs just before and just after it, and the median round is reported.
     bare_runs, app_runs, ratios, lateness, gui_cpu = [bare], [], [], [], []
     try:
         for r in range(max(1, args.rounds)):
             log(f"app, round {r + 1}: {args.steps} steps through the job runner with the Train tab redrawing")
-            result = app_steps_per_s(app, window, app_config, warmup_steps=warmup)
+            result = app_steps_per_s(app, window, app_settings, warmup_steps=warmup)
             app_runs.append(result.steps_per_s)
             gui_cpu.append(result.gui_cpu_share)
             lateness.append(result.lateness_ms)
-            bare_runs.append(bare_steps_per_s(data, config, args.bare_steps, threads=threads))
+            bare_runs.append(bare_steps_per_s(make_trainer, args.device, args.bare_steps, threads=threads))
             ratios.append(result.steps_per_s / ((bare_runs[-2] + bare_runs[-1]) / 2))
             log(f"  app {app_runs[-1]:.2f} steps/s, bare after {bare_runs[-1]:.2f}, ratio {ratios[-1]:.3f}")
     finally:

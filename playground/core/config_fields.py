@@ -9,9 +9,10 @@ setting's name and the type it takes. Every family's config goes through
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 TRUE_WORDS = ("true", "yes", "on", "1")
@@ -42,6 +43,22 @@ def field_kinds(cls: type) -> dict[str, str]:
             out[f.name] = "pair"
         else:
             out[f.name] = "str"
+    return out
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """The one-line comment after each field in a config dataclass's source (tooltips, help)."""
+    try:
+        source = inspect.getsource(cls)
+    except (OSError, TypeError):
+        return {}
+    names = {f.name for f in dataclasses.fields(cls)}
+    out = {}
+    for line in source.splitlines():
+        head, _, comment = line.partition("#")
+        name = head.strip().split(":")[0]
+        if name in names and comment and name not in out:
+            out[name] = comment.strip()
     return out
 
 
@@ -79,14 +96,16 @@ def parse_value(name: str, kind: str, raw: str) -> Any:
     return text
 
 
-def parse_assignments(cls: type, pairs: Iterable[str], *, what: str = "setting") -> dict[str, Any]:
-    """``["lr_g=1e-3", "spectral_norm=no"]`` -> typed overrides for config class ``cls``.
+def parse_assignments(kinds: Mapping[str, str] | type, pairs: Iterable[str], *, what: str = "setting") -> dict[str, Any]:
+    """``["lr_g=1e-3", "spectral_norm=no"]`` -> typed overrides, by ``kinds`` ({name: kind},
+    or a config dataclass whose fields give them).
 
     Raises:
         ValueError: a pair without "=", an unknown field (the message lists the
             known ones) or a value of the wrong type (the message names both).
     """
-    kinds = field_kinds(cls)
+    if isinstance(kinds, type):
+        kinds = field_kinds(kinds)
     out: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")

@@ -1,9 +1,10 @@
 """The job contract: long work is a plain generator that yields small events.
 
 A job is a callable ``job(control) -> Iterator[Event]``. It yields frozen event
-dataclasses carrying plain floats and numpy arrays (never GPU tensors), calls
-``control.checkpoint()`` between steps so pause and cancel take effect, and
-returns its result with ``return`` (read from ``StopIteration.value``).
+dataclasses (``playground.core.events``) carrying plain floats and numpy arrays
+(never GPU tensors), calls ``control.checkpoint()`` between steps so pause and
+cancel take effect, reads typed commands with ``control.drain()``, and returns
+its result with ``return`` (read from ``StopIteration.value``).
 
 Qt's job runner (``playground.ui.job_runner``) and the CLI (``run_to_end``) both
 drive jobs through this contract, so every job works headless too.
@@ -14,51 +15,17 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Iterator
 from typing import Any, TypeVar
 
-import numpy as np
+from playground.core.events import Command, Metrics, Progress, Status, View
+
+__all__ = ["Job", "JobCancelled", "JobControl", "Metrics", "Progress", "Status", "Throttle", "collect", "iterate",
+           "paced", "relay", "run_to_end", "until_stopped", "without_metrics"]
 
 R = TypeVar("R")
 
 
-@dataclass(frozen=True)
-class Progress:
-    """How far a job has got; ``total`` is 0 when unknown."""
-
-    done: int
-    total: int
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class Status:
-    """A line for the user; ``level`` is "info", "warning" or "error"."""
-
-    message: str
-    level: str = "info"
-
-
-@dataclass(frozen=True)
-class Metrics:
-    """Scalar measurements at one training step."""
-
-    step: int
-    values: Mapping[str, float]
-
-
-@dataclass(frozen=True)
-class Samples:
-    """Sample images at one step: uint8, N x H x W x C (C is 1 or 3)."""
-
-    step: int
-    images: np.ndarray
-    kind: str = "grid"
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-
-Event = Progress | Status | Metrics | Samples
 Job = Callable[["JobControl"], Generator[Any, None, Any]]
 
 
@@ -80,7 +47,7 @@ class JobControl:
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
-        self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._inbox: queue.SimpleQueue[Command] = queue.SimpleQueue()
 
     @property
     def cancelled(self) -> bool:
@@ -109,11 +76,11 @@ class JobControl:
     def resume(self) -> None:
         self._running.set()
 
-    def send(self, command: str, value: Any = None) -> None:
-        """Queue a command (for example ``("set_lr_g", 1e-4)``) for the job."""
-        self._inbox.put((command, value))
+    def send(self, command: Command) -> None:
+        """Queue a typed command (``SetLearningRate("g", 1e-4)``, ``StepOnce("d")``, ...) for the job."""
+        self._inbox.put(command)
 
-    def drain(self) -> list[tuple[str, Any]]:
+    def drain(self) -> list[Command]:
         """All commands sent since the last call, oldest first."""
         out = []
         while True:
@@ -191,7 +158,7 @@ def without_metrics(gen: Generator[Any, None, R]) -> Generator[Any, None, R]:
 
 
 def paced(job: Job, delay_s: Callable[[], float]) -> Job:
-    """Slow motion: after each ``Samples`` event, wait ``delay_s()`` seconds in the worker.
+    """Slow motion: after each picture (a ``View`` event), wait ``delay_s()`` seconds in the worker.
 
     The wait is cut short by pause or cancel, which take effect at once.
     """
@@ -199,7 +166,7 @@ def paced(job: Job, delay_s: Callable[[], float]) -> Job:
     def wrapped(control: JobControl) -> Generator[Any, None, Any]:
         def hook(event: Any) -> Iterator[Any]:
             yield event
-            if isinstance(event, Samples):
+            if isinstance(event, View):
                 delay = delay_s()
                 if delay > 0:
                     control.sleep(delay)

@@ -56,17 +56,17 @@ class _Probe(QObject):
             self.arrivals.append((time.perf_counter(), event.step))
 
 
-def app_steps_per_s(app: QApplication, window, config, timeout_s: float = 600.0, warmup_steps: int = 20) -> AppBenchResult:
-    """Train ``config.steps`` steps on the window's current dataset through its Train tab."""
+def app_steps_per_s(app: QApplication, window, settings, timeout_s: float = 600.0, warmup_steps: int = 20) -> AppBenchResult:
+    """Train ``settings.run.steps`` steps on the window's current dataset through its Train tab."""
     from playground.ui.tabs.train_tab import TrainTab
 
     tab = window.tab(TrainTab)
     assert isinstance(tab, TrainTab)
     window.tabs.setCurrentWidget(tab)
     probe = _Probe(warmup_steps)
-    handle = tab.start(config, judge=False)
+    handle = tab.start(settings, extras=False)
     if handle is None:
-        raise RuntimeError(tab.config_error.text() or "the Train tab did not start")
+        raise RuntimeError(tab.controls.config_error.text() or "the Train tab did not start")
     handle.event_emitted.connect(probe.on_event)
     loop = QEventLoop()
     handle.ended.connect(loop.quit)

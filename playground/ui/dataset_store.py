@@ -21,6 +21,7 @@ class DatasetStore(QObject):
         self._datasets: dict[str, AnyDataset] = {}
         self._current: AnyDataset | None = None
         self._prepared: Any = None
+        self._prepared_from: AnyDataset | None = None
 
     def get(self, name: str) -> AnyDataset | None:
         return self._datasets.get(name)
@@ -43,9 +44,15 @@ class DatasetStore(QObject):
 
     @property
     def prepared(self) -> Any:
-        """The current dataset after the Preprocess tab's pipeline (or None)."""
+        """The data the Preprocess tab prepared last (or None); see ``prepared_for``."""
         return self._prepared
 
-    def set_prepared(self, prepared: Any) -> None:
+    def prepared_for(self, dataset: AnyDataset | None) -> Any:
+        """What the Preprocess tab prepared from ``dataset`` itself (this object, not a namesake), or None."""
+        return self._prepared if dataset is not None and self._prepared_from is dataset else None
+
+    def set_prepared(self, prepared: Any, dataset: AnyDataset | None = None) -> None:
+        """Record ``prepared``, made from ``dataset`` (default: the current dataset)."""
         self._prepared = prepared
+        self._prepared_from = dataset if dataset is not None else self._current
         self.prepared_changed.emit(prepared)

@@ -17,6 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
+from playground.core.events import Command
 from playground.core.jobs import Job, JobCancelled, JobControl, Progress
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,9 @@ class JobHandle(QObject):
     def resume(self) -> None:
         self.control.resume()
 
-    def send(self, command: str, value: Any = None) -> None:
-        self.control.send(command, value)
+    def send(self, command: Command) -> None:
+        """Queue a typed command (``SetLearningRate``, ``StepOnce``, ``SaveCheckpoint``) for the job."""
+        self.control.send(command)
 
     def is_running(self) -> bool:
         """True until ``ended`` has been delivered (the GUI's view of the job)."""

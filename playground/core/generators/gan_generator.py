@@ -1,8 +1,11 @@
 """Generate images (or 2D points) from a trained GAN checkpoint.
 
-    gen = load("runs/mnist", device="auto")
+    gen = playground.core.families.generators.load_generator("runs/mnist", device="auto")
     result = gen.generate(GANRequest(n=16, label=7, seed=3))
     result.images  # uint8 16 x 28 x 28 x 1
+
+Only the generator network is built (the EMA copy when the run kept one): no
+discriminator, no optimisers, nothing of training.
 
 The same seed gives the same samples: noise is drawn on the CPU from a
 ``torch.Generator`` seeded with ``seed`` (then moved to the device), one whole
@@ -15,16 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import torch
 
-from playground.core.data.dataset import denormalise
-from playground.core.device import resolve_device
 from playground.core.jobs import JobCancelled
-from playground.core.models.dcgan import with_codes
-from playground.core.training.checkpoint import GANCheckpoint, load_checkpoint
+from playground.core.models.dcgan import Generator, draw_latent, with_codes
+from playground.core.models.gan_config import GANConfig
+from playground.core.models.mlp_gan import PointGenerator
+from playground.core.preprocess.prepared import denormalise
+from playground.core.runs.checkpoint import Checkpoint, CheckpointError
 
 
 @dataclass(frozen=True)
@@ -51,15 +55,36 @@ BATCH = 256  # samples per forward pass; noise is drawn a whole batch at a time
 
 
 class GANGenerator:
-    """A loaded GAN ready to sample; build it with ``load``."""
+    """A trained GAN's generator, ready to sample.
 
-    def __init__(self, checkpoint: GANCheckpoint, device: torch.device) -> None:
-        if checkpoint.trainer is None:
-            raise ValueError("the checkpoint was not loaded with its networks")
-        self.checkpoint, self.device = checkpoint, device
-        self.trainer = checkpoint.trainer
-        self.config = checkpoint.config
-        self.label_names = list(checkpoint.label_names)
+    Args:
+        checkpoint: loaded without optimisers (``load_checkpoint(..., with_optim=False)``).
+        config: the GAN settings it was trained with.
+        device: where to run G.
+
+    Raises:
+        CheckpointError: the weights do not fit the settings.
+    """
+
+    family: ClassVar[str] = "gan"
+
+    def __init__(self, checkpoint: Checkpoint, config: GANConfig, device: torch.device) -> None:
+        self.checkpoint, self.config, self.device = checkpoint, config, device
+        self.kind = str(checkpoint.data.get("kind", "image"))
+        self.norm = dict(checkpoint.data.get("norm") or {})
+        self.image_shape = tuple(int(v) for v in checkpoint.data.get("image_shape", ()))
+        self.label_names = list(checkpoint.data.get("label_names", []))
+        self.codes = config.info_codes if self.kind == "image" else 0  # the MLP GAN has no InfoGAN code
+        weights = checkpoint.networks.get("g_ema", checkpoint.networks.get("g"))
+        try:
+            if weights is None:
+                raise KeyError("no generator weights")
+            self.g: torch.nn.Module = Generator(config.dcgan_config()) if self.kind == "image" else PointGenerator(config.mlp_config())
+            self.g.load_state_dict(weights)
+        except (RuntimeError, KeyError, ValueError) as exc:
+            raise CheckpointError(f"checkpoint {checkpoint.path} is damaged: the weights do not fit config.json "
+                                  f"({str(exc)[:200]})") from None
+        self.g.to(device).eval().requires_grad_(False)
 
     @property
     def conditional(self) -> bool:
@@ -67,10 +92,10 @@ class GANGenerator:
 
     def item_bytes(self) -> int:
         """Bytes one sample takes in a result (uint8 pixels, or two float32 coordinates)."""
-        if self.checkpoint.kind == "points":
+        if self.kind == "points":
             return 8
         size = 1
-        for v in self.checkpoint.image_shape:
+        for v in self.image_shape:
             size *= int(v)
         return size
 
@@ -78,11 +103,11 @@ class GANGenerator:
         """The latent vectors for ``seed``: float32 n x z_dim on the CPU (noise, then any
         InfoGAN code)."""
         gen = torch.Generator().manual_seed(int(seed))
-        return self.trainer.draw_latent(n, gen).cpu()
+        return draw_latent(n, self.config.latent_dim, self.codes, gen)
 
     def with_code(self, z: torch.Tensor, code: int) -> torch.Tensor:
         """``z`` with every sample's InfoGAN code set to ``code``."""
-        codes, latent = self.trainer.codes, self.config.latent_dim
+        codes, latent = self.codes, self.config.latent_dim
         if not codes:
             raise ValueError("this model was trained without InfoGAN codes: it cannot be asked for one")
         if not (0 <= code < codes):
@@ -104,7 +129,7 @@ class GANGenerator:
         label_gen = torch.Generator().manual_seed(int(request.seed) + 1)
         for start in range(0, request.n, BATCH):
             take = min(BATCH, request.n - start)
-            z = self.trainer.draw_latent(BATCH, noise_gen).cpu()[:take]
+            z = draw_latent(BATCH, self.config.latent_dim, self.codes, noise_gen)[:take]
             if request.code is not None:
                 z = self.with_code(z, request.code)
             labels = None
@@ -116,12 +141,12 @@ class GANGenerator:
 
     def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> np.ndarray:
         """G(z) in display form: uint8 N x H x W x C (images) or float32 N x 2 (points)."""
-        out = self.trainer.sample(z.to(self.device), None if labels is None else labels.to(self.device)).cpu().numpy()
-        ckpt = self.checkpoint
-        if ckpt.kind == "points":
-            center, scale = np.asarray(ckpt.norm["center"], dtype=np.float32), float(ckpt.norm["scale"])
+        with torch.no_grad():
+            out = self.g(z.to(self.device), None if labels is None else labels.to(self.device)).float().cpu().numpy()
+        if self.kind == "points":
+            center, scale = np.asarray(self.norm["center"], dtype=np.float32), float(self.norm["scale"])
             return (out * scale + center).astype(np.float32)
-        return denormalise(out, ckpt.norm)
+        return denormalise(out, self.norm)
 
     def generate(self, request: GANRequest, *, on_step: Callable[[int, int], None] | None = None,
                  cancel: Callable[[], bool] | None = None) -> GANResult:
@@ -133,7 +158,7 @@ class GANGenerator:
         """
         self._check_label(request.label)
         if request.code is not None:
-            self.with_code(torch.zeros(1, self.trainer.z_dim), request.code)  # check the code first
+            self.with_code(torch.zeros(1, self.config.latent_dim + self.codes), request.code)  # check the code first
         parts: list[np.ndarray] = []
         label_parts: list[np.ndarray] = []
         done = 0
@@ -148,7 +173,7 @@ class GANGenerator:
                 on_step(done, request.n)
         out = np.concatenate(parts)
         lab = np.concatenate(label_parts) if label_parts else None
-        if self.checkpoint.kind == "points":
+        if self.kind == "points":
             return GANResult(np.zeros((0, 1, 1, 1), dtype=np.uint8), lab, out, request.seed)
         return GANResult(out, lab, None, request.seed)
 
@@ -161,9 +186,3 @@ class GANGenerator:
         if self.conditional:
             labels = torch.full((len(z),), 0 if label is None else int(label), dtype=torch.int64)
         return self.decode(z, labels)
-
-
-def load(path: str | Path, device: str | torch.device = "auto") -> GANGenerator:
-    """Load a checkpoint (or run) folder for sampling; raises ``CheckpointError`` if unusable."""
-    dev = resolve_device(device) if isinstance(device, str) else torch.device(device)
-    return GANGenerator(load_checkpoint(path, dev, with_optim=False), dev)

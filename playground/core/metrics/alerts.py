@@ -1,7 +1,8 @@
 """Plain-language alerts from a run's metric history: pure functions, easy to test.
 
-Each check reads a ``MetricHistory`` (or the values of one step) and returns an
-``Alert`` or None. The loop turns a newly raised alert into a ``Status`` event.
+Each check reads a ``MetricHistory`` and returns an ``Alert`` or None. A
+family's trainer lists the checks that apply (``Trainer.alerts``); the loop
+turns a newly raised alert into a ``Status`` event.
 
 Series the checks read (all logged by the GAN loop):
     d_real, d_fake   D's mean belief "real" on real and fake batches, in [0, 1]
@@ -13,36 +14,20 @@ Series the checks read (all logged by the GAN loop):
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:  # any object with ``values(key) -> np.ndarray`` will do
-    from playground.core.training.history import MetricHistory
+    from playground.core.runs.history import MetricHistory
 
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # "nan", "mode_collapse" or "d_overpowering"
+    kind: str  # "mode_collapse" or "d_overpowering"
     level: str  # "warning" or "error", as in jobs.Status
     message: str
-
-
-def nan_alert(step: int, values: Mapping[str, float], lr_g: float | None = None, lr_d: float | None = None) -> Alert | None:
-    """An error when any loss is NaN or infinite."""
-    bad = [k for k in ("d_loss", "g_loss") if k in values and not math.isfinite(float(values[k]))]
-    if not bad:
-        return None
-    rates = f" (now G {lr_g:g}, D {lr_d:g})" if lr_g is not None and lr_d is not None else ""
-    return Alert(
-        "nan",
-        "error",
-        f"loss became NaN at step {step}: lower the learning rate{rates}, switch on spectral norm "
-        "or the hinge loss, then resume. Training is paused.",
-    )
 
 
 def mode_collapse_alert(history: MetricHistory, *, min_points: int = 3, floor: float = 0.3, drop: float = 0.5) -> Alert | None:

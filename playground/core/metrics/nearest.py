@@ -7,7 +7,13 @@ L2 in pixel space over the prepared (normalised) arrays.
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
+
+from playground.core.jobs import Job, JobControl
 
 
 def _flat(x: np.ndarray) -> np.ndarray:
@@ -60,3 +66,36 @@ def typical_neighbour_distance(train: np.ndarray, n: int = 256, seed: int = 0) -
 def copy_ratio(distances: np.ndarray, typical: float) -> np.ndarray:
     """Sample-to-nearest distance over the typical neighbour distance (< 0.5: suspicious)."""
     return np.asarray(distances, dtype=np.float32) / max(float(typical), 1e-8)
+
+
+@dataclass(frozen=True)
+class NearestResult:
+    sample: np.ndarray  # uint8 H x W x C, the sample asked about
+    nearest: np.ndarray  # uint8 H x W x C, its nearest training image
+    index: int  # that image's index in the training data
+    distance: float  # L2 distance in [0, 1] pixel units
+    typical: float  # typical distance between a training image and its nearest neighbour
+
+    @property
+    def looks_copied(self) -> bool:
+        """Closer to a training image than training images are to each other, by half."""
+        return self.distance < 0.5 * self.typical
+
+
+def nearest_job(sample: np.ndarray, train: np.ndarray) -> Job:
+    """Job: the training image (uint8 N x H x W x C) nearest to ``sample`` (uint8 H x W x C)."""
+
+    def job(control: JobControl) -> Generator[Any, None, NearestResult]:
+        control.checkpoint()
+        if train.shape[1:] != sample.shape:
+            raise ValueError(f"the sample is {sample.shape} but the training images are {train.shape[1:]}")
+        s = sample.astype(np.float32)[None] / 255.0
+        t = train.astype(np.float32) / 255.0
+        index, dist = nearest_neighbours(s, t)
+        control.checkpoint()
+        typical = typical_neighbour_distance(t)
+        i = int(index[0])
+        return NearestResult(sample, train[i], i, float(dist[0]), float(typical))
+        yield  # no events: a few milliseconds
+
+    return job

@@ -1,6 +1,7 @@
 """A small CNN classifier: "the discriminative model" that judges generated samples.
 
-Trained on the same prepared images as the GAN, it says which class a sample
+Trained on the same prepared images as the GAN (through the one training loop:
+``playground.core.training.classifier_trainer``), it says which class a sample
 looks like ("the classifier says this is a 7") and how sure it is, and its
 penultimate layer gives the features for the Fréchet distance.
 
@@ -10,8 +11,6 @@ Recognition" (LeNet): conv, pool, conv, pool, fully connected.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +19,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from playground.core.device import apply_threads, resolve_device
-from playground.core.jobs import JobControl, Metrics, Progress, run_to_end
 
 
 @dataclass(frozen=True)
@@ -30,7 +27,7 @@ class ClassifierConfig:
     feature_dim: int = 128  # size of the penultimate layer (the Fréchet features)
     epochs: int = 3  # passes over the training split
     batch_size: int = 64  # images per step
-    lr: float = 2e-3  # Adam learning rate (cosine-decayed to 0)
+    lr: float = 2e-3  # Adam learning rate (15% warm-up, then cosine decay)
     shift: int = 0  # random shift augmentation, in pixels (0: none)
     holdout: float = 0.1  # share of the data held out to measure accuracy (0: none)
     seed: int = 0  # weights, split and batch order
@@ -119,86 +116,3 @@ def class_shares(probs: np.ndarray, min_confidence: float = 0.0) -> np.ndarray:
     top, conf = probs.argmax(axis=1), probs.max(axis=1)
     keep = conf >= min_confidence
     return np.bincount(top[keep], minlength=probs.shape[1]) / len(probs)
-
-
-def _shift(x: torch.Tensor, pixels: int, gen: torch.Generator) -> torch.Tensor:
-    """Shift each image by up to ``pixels`` in x and y, filling with the background."""
-    if pixels <= 0:
-        return x
-    n, _, h, w = x.shape
-    padded = F.pad(x, (pixels,) * 4, value=float(x.min()))
-    dy = torch.randint(0, 2 * pixels + 1, (n,), generator=gen)
-    dx = torch.randint(0, 2 * pixels + 1, (n,), generator=gen)
-    rows = (dy[:, None] + torch.arange(h)[None, :])[:, None, :, None].expand(n, x.shape[1], h, w + 2 * pixels)
-    out = padded.gather(2, rows.to(x.device))
-    cols = (dx[:, None] + torch.arange(w)[None, :])[:, None, None, :].expand(n, x.shape[1], h, w)
-    return out.gather(3, cols.to(x.device))
-
-
-def train_classifier_job(prepared: Any, config: ClassifierConfig = ClassifierConfig()) -> Any:
-    """A job that trains the classifier on labelled ``PreparedImages``.
-
-    Yields Progress (one per epoch step batch, throttled to ~20 per epoch) and
-    Metrics {"loss", "accuracy"} per epoch; returns a ``ClassifierResult``.
-
-    Raises:
-        ValueError: fewer than 2 labelled classes.
-    """
-
-    def job(control: JobControl) -> Generator[Any, None, ClassifierResult]:
-        apply_threads(config.cpu_threads)
-        device = resolve_device(config.device)
-        keep = np.flatnonzero(prepared.labels >= 0)
-        classes = len(prepared.label_names)
-        if classes < 2 or len(np.unique(prepared.labels[keep])) < 2:
-            raise ValueError("the classifier needs labelled images of at least 2 classes")
-        rng = np.random.default_rng(config.seed)
-        keep = rng.permutation(keep)
-        n_hold = int(len(keep) * config.holdout)
-        hold, train = keep[:n_hold], keep[n_hold:]
-        x = torch.from_numpy(prepared.x).to(device)
-        y = torch.from_numpy(prepared.labels).to(device)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            model = SmallCNN(prepared.x.shape[1], classes, config).to(device)
-        gen = torch.Generator().manual_seed(config.seed)
-        opt = torch.optim.Adam(model.parameters(), lr=config.lr)
-        per_epoch = max(1, -(-len(train) // config.batch_size))
-        total = per_epoch * config.epochs
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.lr, total_steps=total, pct_start=0.15)
-        start, step = time.monotonic(), 0
-        correct = seen = 0
-        for epoch in range(config.epochs):
-            order = torch.from_numpy(train[rng.permutation(len(train))]).to(device)
-            loss_sum = torch.zeros((), device=device)
-            correct = seen = 0
-            for i in range(per_epoch):
-                control.checkpoint()
-                idx = order[i * config.batch_size : (i + 1) * config.batch_size]
-                xb, yb = _shift(x[idx], config.shift, gen), y[idx]
-                logits = model(xb)
-                loss = F.cross_entropy(logits, yb)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                sched.step()
-                loss_sum += loss.detach()
-                correct += int((logits.argmax(1) == yb).sum())
-                seen += len(idx)
-                step += 1
-                if step % max(1, per_epoch // 20) == 0:
-                    yield Progress(step, total, f"training the classifier: epoch {epoch + 1}/{config.epochs}")
-            yield Metrics(step, {"loss": float(loss_sum) / per_epoch, "accuracy": correct / max(1, seen)})
-        clf = Classifier(model, prepared.label_names, device)
-        hold_acc = float("nan")
-        if len(hold):
-            pred = clf.predict_proba(prepared.x[hold]).argmax(1)
-            hold_acc = float((pred == prepared.labels[hold]).mean())
-        return ClassifierResult(clf, correct / max(1, seen), hold_acc, time.monotonic() - start)
-
-    return job
-
-
-def train_classifier(prepared: Any, config: ClassifierConfig = ClassifierConfig(), control: JobControl | None = None) -> ClassifierResult:
-    """Train in this thread (CLI, scripts and tests); see ``train_classifier_job``."""
-    return run_to_end(train_classifier_job(prepared, config), control=control)

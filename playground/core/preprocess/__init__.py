@@ -26,7 +26,7 @@ from playground.core.preprocess.prepare import (
     preview_tokens,
     top_tokens,
 )
-from playground.core.preprocess.prepared import PreparedAudio, PreparedPoints, PreparedText
+from playground.core.preprocess.prepared import PreparedAudio, PreparedImages, PreparedPoints, PreparedText, data_kinds
 from playground.core.preprocess.report import PrepareReport, StepReport
 from playground.core.preprocess.steps import Param, Step
 from playground.core.preprocess.tokenizer import Tokenizer
@@ -38,6 +38,7 @@ __all__ = [
     "Pipeline",
     "PrepareReport",
     "PreparedAudio",
+    "PreparedImages",
     "PreparedPoints",
     "PreparedText",
     "PreviewPair",
@@ -45,6 +46,7 @@ __all__ = [
     "StepReport",
     "Tokenizer",
     "augment_variants",
+    "data_kinds",
     "default_pipeline",
     "make_step",
     "prepare",

@@ -19,7 +19,6 @@ from playground.core.data.dataset import (
     AudioDataset,
     ImageDataset,
     PointsDataset,
-    PreparedImages,
     TextDataset,
 )
 from playground.core.jobs import Job, JobControl, Progress, Throttle, run_to_end
@@ -27,7 +26,7 @@ from playground.core.preprocess import image_ops
 from playground.core.preprocess.audio_steps import AudioState, finish_audio
 from playground.core.preprocess.image_steps import ImageState, finish_images
 from playground.core.preprocess.pipeline import Pipeline, make_step
-from playground.core.preprocess.prepared import PreparedAudio, PreparedPoints, PreparedText
+from playground.core.preprocess.prepared import PreparedAudio, PreparedImages, PreparedPoints, PreparedText
 from playground.core.preprocess.report import PrepareReport, StepReport
 from playground.core.preprocess.steps import RunContext, Step
 from playground.core.preprocess.text_steps import Tokenise, cleaning_fingerprint
@@ -174,7 +173,9 @@ def _finish(dataset: Any, pipeline: Pipeline, state: Any, report: PrepareReport)
     report.items_out = len(state)
     if dataset.modality == "image":
         x, norm = finish_images(state)
-        return PreparedImages(x, state.labels, list(dataset.label_names), norm, pipeline.to_dict(), source=dataset.name)
+        captions = None if dataset.captions is None else [dataset.captions[int(i)] for i in state.index]
+        return PreparedImages(x, state.labels, list(dataset.label_names), norm, pipeline.to_dict(), source=dataset.name,
+                              captions=captions)
     if dataset.modality == "audio":
         x, rate = finish_audio(state)
         captions = None if dataset.captions is None else [dataset.captions[int(i)] for i in state.index]

@@ -1,16 +1,16 @@
-"""GAN training: config, the step procedure, the loop job, checkpoints and history."""
+"""Training: the one loop (``loop.py``) over any family's ``Trainer``, run settings, and the GAN's trainer.
+
+Names re-exported lazily (PEP 562): importing the package must not import
+torch, so the window can show before torch has loaded.
+"""
 
 import importlib
 from typing import Any
 
-# Names re-exported lazily (PEP 562): importing the package must not import
-# torch, so the window can show before torch has loaded.
 _EXPORTS = {
-    "CheckpointError": "checkpoint", "GANCheckpoint": "checkpoint", "load_checkpoint": "checkpoint",
-    "save_checkpoint": "checkpoint", "GAN_PRESETS": "gan_config", "GANConfig": "gan_config",
-    "GANTrainResult": "gan_loop", "train_gan_job": "gan_loop", "GANTrainer": "gan_trainer",
-    "d_loss_fn": "gan_trainer", "g_loss_fn": "gan_trainer", "MetricHistory": "history",
-    "SampleHistory": "history", "tile": "history",
+    "RunConfig": "run_config", "Settings": "settings", "Trainer": "trainer", "TrainResult": "loop",
+    "train_job": "loop", "GANProcedure": "gan_procedure", "GANTrainer": "gan_trainer", "d_loss_fn": "gan_procedure",
+    "g_loss_fn": "gan_procedure", "Batches": "batches",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -1,346 +1,213 @@
-"""The GAN procedure: losses, one discriminator step, one generator step, EMA.
+"""The GAN family's trainer: data batches into the GAN procedure, and what the Train tab shows.
 
-``GANTrainer`` owns the two networks, their Adam optimisers and the moving
-average of G; it knows nothing about cadence, events or files (that is the
-loop's job, in ``gan_loop.py``). Step methods return 0-dim tensors that stay on
-the device, so a CUDA run never waits for the GPU unless someone reads them.
+``GANTrainer`` is what the one training loop (``loop.py``) drives for a GAN. It
+puts the prepared data on the device, draws shuffled batches, calls
+``GANProcedure.step`` and, at the sample cadence, ``observe`` makes the
+pictures: a grid from fixed noise (one row per class when conditional, one
+run of samples per InfoGAN code) with the judging classifier's verdicts
+(Fréchet distance, coverage, class shares), or for 2D points the GAN Lab view
+(``gan_views.points_view``).
 
-References:
-    Goodfellow et al. 2014 (arXiv:1406.2661): the non-saturating G loss.
-    Lim & Ye 2017 (arXiv:1705.02894), Miyato et al. 2018: the hinge loss.
-    Mao et al. 2017 (arXiv:1611.04076): least squares GAN with targets 0 and 1.
-    Chen et al. 2016 (arXiv:1606.03657): InfoGAN's code loss, cross-entropy of
-    D's Q head against the code G was given, added to both players' losses.
-    Zhao et al. 2020, "Differentiable Augmentation for Data-Efficient GAN
-    Training" (arXiv:2006.10738): the same random translation on every image D
-    sees, real or fake, differentiable so G learns through it.
-    Karras et al. 2018 (arXiv:1710.10196) and Yazici et al. 2019
-    (arXiv:1806.04498): an exponential moving average of G's weights.
+Metric values per step: d_loss, g_loss, d_real, d_fake (D's mean belief
+"real", in [0, 1]) and info_loss (with an InfoGAN code); at the sample cadence
+also diversity and, with a classifier, fid, coverage and confident.
 """
 
 from __future__ import annotations
 
-import copy
-from typing import Any
+import math
+from typing import Any, ClassVar
 
+import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from playground.core.device import amp_dtype, autocast
-from playground.core.models.dcgan import Discriminator, Generator, code_of, draw_latent
-from playground.core.models.mlp_gan import PointDiscriminator, PointGenerator
-from playground.core.training.gan_config import GANConfig
+from playground.core.events import ImageGrid, View
+from playground.core.metrics.alerts import Alert, check_alerts
+from playground.core.metrics.frechet import feature_stats, frechet_from_stats
+from playground.core.models.classifier import Classifier, class_shares
+from playground.core.models.dcgan import with_codes
+from playground.core.models.gan_config import GANConfig
+from playground.core.preprocess.prepared import denormalise, normalise_points, points_of
+from playground.core.runs.history import MetricHistory
+from playground.core.training.batches import Batches
+from playground.core.training.gan_procedure import WHICH, GANProcedure
+from playground.core.training.gan_views import POINTS_FAKE, points_view, spread
+from playground.core.training.run_config import RunConfig
+from playground.core.training.trainer import Trainer
 
-WHICH = ("both", "d", "g")
-
-
-def d_loss_fn(loss: str, real: torch.Tensor, fake: torch.Tensor, smoothing: float = 0.0) -> torch.Tensor:
-    """Discriminator loss from D's raw outputs on real and fake batches (N,)."""
-    target = 1.0 - smoothing
-    if loss == "nonsat":
-        return F.softplus(-real).mean() * target + F.softplus(real).mean() * smoothing + F.softplus(fake).mean()
-    if loss == "hinge":
-        return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
-    if loss == "lsgan":
-        return 0.5 * ((real - target) ** 2).mean() + 0.5 * (fake**2).mean()
-    raise ValueError(f"unknown loss {loss!r}")
+QUALITY_SAMPLES = 256  # samples the classifier judges at each sample step
 
 
-def g_loss_fn(loss: str, fake: torch.Tensor) -> torch.Tensor:
-    """Generator loss from D's raw outputs on a fake batch (N,)."""
-    if loss == "nonsat":
-        return F.softplus(-fake).mean()
-    if loss == "hinge":
-        return -fake.mean()
-    if loss == "lsgan":
-        return 0.5 * ((fake - 1.0) ** 2).mean()
-    raise ValueError(f"unknown loss {loss!r}")
-
-
-def translate(x: torch.Tensor, generator: torch.Generator, ratio: float = 0.125) -> torch.Tensor:
-    """Shift each image of N x C x H x W by its own random whole-pixel offset of up to
-    ``ratio`` of its side, repeating the edge pixels; differentiable in ``x``."""
-    n, _, h, w = x.shape
-    sy, sx = max(1, int(h * ratio + 0.5)), max(1, int(w * ratio + 0.5))
-    dy = torch.randint(-sy, sy + 1, (n, 1, 1), generator=generator, device=generator.device).to(x.device)
-    dx = torch.randint(-sx, sx + 1, (n, 1, 1), generator=generator, device=generator.device).to(x.device)
-    rows = (torch.arange(h, device=x.device)[None, :, None] + dy).clamp(0, h - 1)  # N x H x 1
-    cols = (torch.arange(w, device=x.device)[None, None, :] + dx).clamp(0, w - 1)  # N x 1 x W
-    batch = torch.arange(n, device=x.device)[:, None, None]
-    return x.permute(0, 2, 3, 1)[batch, rows, cols].permute(0, 3, 1, 2)
-
-
-def d_belief(loss: str, out: torch.Tensor) -> torch.Tensor:
-    """D's output as "probability real" in [0, 1]: sigmoid of the logit, or the
-    clamped output for least squares (whose targets are 0 and 1)."""
-    out = out.float()
-    return out.clamp(0.0, 1.0) if loss == "lsgan" else torch.sigmoid(out)
-
-
-class GANTrainer:
-    """G, D, their optimisers and EMA-G, and the step functions.
+class GANTrainer(Trainer):
+    """A GAN being trained on prepared images (DCGAN) or 2D points (MLP GAN).
 
     Args:
-        config: the run's settings, already fitted to the data (``for_data``).
-        device: where the networks and every batch live.
-        kind: "image" (DCGAN) or "points" (MLP GAN on N x 2 points).
+        config: the GAN's settings (fitted to the data here).
+        run: the run settings.
+        data: ``PreparedImages`` (float32 N x C x H x W in [-1, 1]) or
+            ``PreparedPoints`` / ``PointsDataset`` (float32 N x 2).
+        device: where to train.
+        classifier: optional judge (images) for fid, coverage and class shares.
     """
 
-    def __init__(self, config: GANConfig, device: torch.device | str = "cpu", kind: str = "image") -> None:
-        if kind not in ("image", "points"):
-            raise ValueError(f"unknown model kind {kind!r}")
-        if config.conditional and config.num_classes < 2:
-            raise ValueError("a conditional GAN needs num_classes >= 2: call config.for_data(data) first")
-        self.config, self.kind, self.device = config, kind, torch.device(device)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            if kind == "image":
-                self.g: nn.Module = Generator(config.dcgan_config())
-                self.d: nn.Module = Discriminator(config.dcgan_config())
-            else:
-                self.g = PointGenerator(config.mlp_config())
-                self.d = PointDiscriminator(config.mlp_config())
-        self.g.to(self.device).train()
-        self.d.to(self.device).train()
-        self.g_ema: nn.Module | None = None
-        if config.ema_decay > 0:
-            self.g_ema = copy.deepcopy(self.g).eval().requires_grad_(False)
-        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=config.lr_g, betas=config.betas_g)
-        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=config.lr_d, betas=config.betas_d)
-        self.noise = torch.Generator(device=self.device).manual_seed(config.seed + 1)
-        self.amp = bool(config.mixed_precision and self.device.type == "cuda")
-        fp16 = self.amp and amp_dtype(self.device) == torch.float16
-        self.scaler = torch.amp.GradScaler("cuda") if fp16 else None
-        self.g_updates = 0  # generator updates so far (drives the EMA warm-up)
-        self.codes = config.info_codes if kind == "image" else 0  # the MLP GAN has no InfoGAN code
-        self.augment = config.augment == "translate" and kind == "image"
+    parts: ClassVar[tuple[str, ...]] = WHICH  # "both", "d", "g"
 
-    # ---- noise and labels -------------------------------------------------------------
-    @property
-    def z_dim(self) -> int:
-        """Length of G's input vector: the noise plus the one-hot InfoGAN code."""
-        return self.config.latent_dim + self.codes
+    def __init__(self, config: GANConfig, run: RunConfig, data: Any, device: torch.device | str = "cpu",
+                 classifier: Classifier | None = None) -> None:
+        if len(data) < 2:
+            raise ValueError("a GAN needs at least 2 training items")
+        self.kind = "points" if points_of(data) is not None else "image"
+        self.item_noun = "points" if self.kind == "points" else "images"
+        self.config, self.run, self.data, self.classifier = config.for_data(data), run, data, classifier
+        self.device = torch.device(device)
+        self.gan = GANProcedure(self.config, run, self.device, kind=self.kind)
+        self._setup_data()
+        self._setup_fixed()
 
-    def draw_latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """G's input for n samples (noise, then the code), drawn on the CPU from
-        ``generator`` (or the trainer's own RNG on the device)."""
-        return draw_latent(n, self.config.latent_dim, self.codes, generator or self.noise, self.device)
-
-    def latent(self, n: int) -> torch.Tensor:
-        """N x z_dim on the device, from the trainer's own RNG."""
-        return self.draw_latent(n)
-
-    def _info_loss(self, q_logits: torch.Tensor | None, z: torch.Tensor | None) -> torch.Tensor | float:
-        if q_logits is None or z is None:
-            return 0.0
-        return self.config.info_weight * F.cross_entropy(q_logits.float(), code_of(z, self.config.latent_dim))
-
-    def _d_out(self, x: torch.Tensor, labels: torch.Tensor | None, z: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """D's logits (on augmented images when augmenting), and Q's code logits when
-        there is a code to guess (z given)."""
-        if self.augment:
-            x = translate(x, self.noise)
-        if self.codes and z is not None:
-            return self.d(x, labels, with_codes=True)
-        return self.d(x, labels), None
-
-    def _labels(self, labels: torch.Tensor | None, n: int) -> torch.Tensor | None:
-        if not self.config.conditional:
-            return None
-        if labels is None:
-            return torch.randint(0, self.config.num_classes, (n,), generator=self.noise, device=self.device)
-        return labels.to(self.device)
-
-    # ---- the two steps --------------------------------------------------------------------
-    def _backward(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
-        opt.zero_grad(set_to_none=True)
-        if self.scaler is not None:
-            self.scaler.scale(loss).backward()
-            self.scaler.step(opt)
-            self.scaler.update()
+    # ---- data -----------------------------------------------------------------------------------
+    def _setup_data(self) -> None:
+        cfg, data, device = self.config, self.data, self.device
+        if self.kind == "points":
+            x, self.center, self.scale = normalise_points(points_of(data))
+            self.norm = {"kind": "points", "center": self.center.tolist(), "scale": self.scale}
         else:
-            loss.backward()
-            opt.step()
+            x, self.norm = data.x, dict(data.norm)
+        labels = np.asarray(data.labels, dtype=np.int64)
+        keep = np.flatnonzero(labels >= 0) if cfg.conditional else np.arange(len(labels))
+        self.idx_pool = torch.from_numpy(keep)
+        on_device = device.type == "cpu" or x.nbytes < 2**30  # keep the data on the GPU when it fits easily
+        self.x = torch.from_numpy(np.ascontiguousarray(x)).to(device if on_device else "cpu")
+        self.y = torch.from_numpy(np.clip(labels, 0, None)).to(self.x.device)
+        self.idx_on_data = self.idx_pool.to(self.x.device)  # batch positions -> item indices
+        self.batches = Batches(len(keep), self.run.seed)
+        counts = np.bincount(labels[labels >= 0], minlength=len(data.label_names)) if len(data.label_names) else np.zeros(0)
+        self.data_share = counts / max(1, counts.sum())
 
-    def d_step(self, real: torch.Tensor, labels: torch.Tensor | None = None, fake: torch.Tensor | None = None,
-               z: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """One discriminator update on a real batch and a fresh (or given) fake batch.
+    def _setup_fixed(self) -> None:
+        """The fixed noise the grid is drawn from, so frames differ only by what G learned."""
+        cfg, device = self.config, self.device
+        gen = torch.Generator().manual_seed(self.run.seed + 12345)
+        codes, draw = self.gan.codes, self.gan.draw_latent
+        lab, self.layout = None, ""
+        if self.kind == "points":
+            self.cols = self.rows = 0
+            z = draw(POINTS_FAKE, gen).cpu()
+            lab = torch.randint(0, max(1, cfg.num_classes), (POINTS_FAKE,), generator=gen) if cfg.conditional else None
+        elif cfg.conditional:
+            k = cfg.num_classes
+            self.cols, self.rows = 8, k
+            z = draw(8, gen).cpu().repeat(k, 1)  # the same 8 noises in every class row
+            lab = torch.arange(k).repeat_interleave(8)
+            self.layout = "one row per class, the same noise in every row"
+        elif codes:
+            per = 8 if codes <= 10 else 4
+            self.cols = 8
+            self.rows = -(-codes * per // self.cols)
+            self.layout = "one row per InfoGAN code" if per == 8 else f"each run of {per} in a row is one InfoGAN code"
+            self.layout += ": G sorted the data into kinds by itself, without labels"
+            z = with_codes(draw(per, gen).cpu().repeat(codes, 1), cfg.latent_dim, torch.arange(codes).repeat_interleave(per))
+        else:
+            n = cfg.sample_count
+            self.cols = max(1, int(math.ceil(math.sqrt(n))))
+            self.rows = -(-n // self.cols)
+            z = draw(n, gen).cpu()
+        self.z_fixed, self.lab_fixed = z.to(device), (lab.to(device) if lab is not None else None)
+        pick = torch.randperm(len(self.idx_pool), generator=gen)[:64]
+        self.real_spread = spread(self.x[self.idx_pool[pick]].to(device))
+        if self.kind == "points":
+            from playground.core.training.gan_views import PointsFrame
 
-        Args:
-            real: float N x C x H x W in [-1, 1] (or N x 2 points), on the device.
-            labels: int64 (N,) class labels, used when conditional.
-            fake: a fake batch to reuse; made from new noise (without gradients) if None.
-            z: the latent ``fake`` was made from (its InfoGAN code is what Q must guess).
-        Returns:
-            {"d_loss", "d_real", "d_fake"} as 0-dim tensors (d_real, d_fake in [0, 1]).
-        """
-        cfg = self.config
-        n = real.shape[0]
-        labels = self._labels(labels, n)
-        if fake is None:
-            z = self.latent(n)
-            with torch.no_grad(), autocast(self.device, self.amp):
-                fake = self.g(z, labels)
-        with autocast(self.device, self.amp):
-            out_real, _ = self._d_out(real, labels, None)
-            out_fake, q_fake = self._d_out(fake.detach(), labels, z)
-            loss = d_loss_fn(cfg.loss, out_real.float(), out_fake.float(), cfg.label_smoothing)
-            info = self._info_loss(q_fake, z)
-        self._backward(loss + info, self.opt_d)
-        return {
-            "d_loss": loss.detach(),  # the adversarial part; InfoGAN's term is reported by the G step
-            "d_real": d_belief(cfg.loss, out_real.detach()).mean(),
-            "d_fake": d_belief(cfg.loss, out_fake.detach()).mean(),
-        }
+            self.frame = PointsFrame.fixed(self, gen)
+        self.z_quality = self.gan.draw_latent(QUALITY_SAMPLES, gen)
+        self.lab_quality = None
+        if cfg.conditional:
+            probs = torch.as_tensor(self.data_share, dtype=torch.float64)
+            self.lab_quality = torch.multinomial(probs, QUALITY_SAMPLES, replacement=True, generator=gen).to(device)
+        self.real_stats = None
+        if self.classifier is not None and self.kind == "image":
+            pick = self.idx_pool[torch.randperm(len(self.idx_pool), generator=gen)[:1000]]
+            self.real_stats = feature_stats(self.classifier.features(self.x[pick].cpu()))
 
-    def g_step(self, n: int | None = None, labels: torch.Tensor | None = None, fake: torch.Tensor | None = None,
-               z: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """One generator update (then the EMA update).
-
-        Args:
-            n: batch size when no ``fake`` is given (default: the config's).
-            labels: int64 (n,) labels for a conditional G; random if None.
-            fake: G's output with its graph, to reuse from the D step.
-            z: the latent ``fake`` was made from.
-        Returns:
-            {"g_loss", "d_fake_g"}: G's adversarial loss and D's belief in the fakes it was
-            shown, and "info_loss" (the InfoGAN code term both players also minimise) when
-            there is a code.
-        """
-        cfg = self.config
-        if fake is None:
-            n = n or cfg.batch_size
-            labels = self._labels(labels, n)
-            z = self.latent(n)
-            with autocast(self.device, self.amp):
-                fake = self.g(z, labels)
-        with autocast(self.device, self.amp):
-            out, q_fake = self._d_out(fake, labels if cfg.conditional else None, z)
-            loss = g_loss_fn(cfg.loss, out.float())
-            info = self._info_loss(q_fake, z)
-        self._backward(loss + info, self.opt_g)
-        self.opt_d.zero_grad(set_to_none=True)  # G's backward left gradients in D
-        self.g_updates += 1
-        self._update_ema()
-        result = {"g_loss": loss.detach(), "d_fake_g": d_belief(cfg.loss, out.detach()).mean()}
-        if isinstance(info, torch.Tensor):  # InfoGAN: how badly Q guesses the code G was given
-            result["info_loss"] = info.detach()
-        return result
-
-    def step(self, real: torch.Tensor, labels: torch.Tensor | None = None, which: str = "both") -> dict[str, torch.Tensor]:
-        """One training step: ``d_steps`` D updates then one G update ("both"), or one of them.
-
-        ``real`` may hold ``d_steps`` batches stacked (the loop passes that); each D
-        update takes one chunk. With one D step, G's fake batch is made once,
-        detached for D and reused with its graph for G (saves a G forward).
-        """
-        if which not in WHICH:
-            raise ValueError(f"which must be one of {WHICH}, got {which!r}")
-        cfg = self.config
-        if which == "g":
-            n = min(real.shape[0], cfg.batch_size) if real is not None else cfg.batch_size
-            lab = labels[:n] if labels is not None else None
-            return self.g_step(n, self._labels(lab, n))
-        chunks = max(1, min(cfg.d_steps, real.shape[0] // max(1, cfg.batch_size))) if which == "both" else 1
-        reals = real.chunk(chunks) if chunks > 1 else [real]
-        labs = labels.chunk(chunks) if (labels is not None and chunks > 1) else [labels] * len(reals)
-        if which == "d":
-            return self.d_step(reals[0], labs[0])
-        out: dict[str, torch.Tensor] = {}
-        for i in range(cfg.d_steps):
-            r, lab = reals[i % len(reals)], labs[i % len(reals)]
-            if i == cfg.d_steps - 1:
-                lab = self._labels(lab, r.shape[0])
-                z = self.latent(r.shape[0])
-                with autocast(self.device, self.amp):
-                    fake = self.g(z, lab)  # with graph, for the G step
-                out = self.d_step(r, lab, fake=fake, z=z)
-                out.update(self.g_step(labels=lab, fake=fake, z=z))
-            else:
-                out = self.d_step(r, lab)
+    # ---- the loop's contract ------------------------------------------------------------------------
+    def train_step(self, part: str) -> dict[str, torch.Tensor]:
+        k = self.items_per_step(part)
+        idx = self.idx_on_data[self.batches.take(k).to(self.x.device)]
+        real = self.x[idx].to(self.device, non_blocking=True)
+        labels = self.y[idx].to(self.device, non_blocking=True) if self.config.conditional else None
+        out = self.gan.step(real, labels, part)
+        if "d_fake_g" in out:  # D's belief in the fakes G was shown stands in when no D step ran
+            fake_g = out.pop("d_fake_g")
+            out.setdefault("d_fake", fake_g)
         return out
 
-    @torch.no_grad()
-    def _update_ema(self) -> None:
-        if self.g_ema is None:
-            return
-        n = self.g_updates
-        decay = min(self.config.ema_decay, (1.0 + n) / (10.0 + n))  # warm-up: early G moves fast
-        ema_p = [p for p in self.g_ema.parameters()]
-        torch._foreach_lerp_(ema_p, [p.detach() for p in self.g.parameters()], 1.0 - decay)
-        for b_ema, b in zip(self.g_ema.buffers(), self.g.buffers(), strict=True):
-            b_ema.copy_(b)
+    def items_per_step(self, part: str) -> int:
+        return self.run.batch_size * (self.config.d_steps if part == "both" else 1)
 
-    # ---- sampling --------------------------------------------------------------------------
-    @torch.no_grad()
-    def sample(self, z: torch.Tensor, labels: torch.Tensor | None = None, ema: bool = True) -> torch.Tensor:
-        """G(z) in eval mode (the EMA copy when there is one and ``ema``), on the device.
+    def networks(self) -> dict[str, nn.Module]:
+        return self.gan.networks()
 
-        Returns float32 N x C x H x W in [-1, 1] (or N x 2 normalised points).
-        """
-        net = self.g_ema if (ema and self.g_ema is not None) else self.g
-        was_training = net.training
-        net.eval()
-        try:
-            with autocast(self.device, self.amp):
-                out = net(z.to(self.device), self._labels(labels, z.shape[0]))
-        finally:
-            net.train(was_training)
-        return out.float()
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return self.gan.optimizers()
 
-    # ---- learning rates and state -------------------------------------------------------
-    def set_lr(self, g: float | None = None, d: float | None = None) -> None:
-        """Change learning rates mid-run (takes effect at the next step)."""
-        for value, opt in ((g, self.opt_g), (d, self.opt_d)):
-            if value is None:
-                continue
-            if not (value > 0.0):
-                raise ValueError(f"a learning rate must be positive, got {value}")
-            for group in opt.param_groups:
-                group["lr"] = float(value)
+    def epoch(self) -> float:
+        return self.batches.epoch
 
-    @property
-    def lr(self) -> tuple[float, float]:
-        """(lr_g, lr_d) in force now."""
-        return float(self.opt_g.param_groups[0]["lr"]), float(self.opt_d.param_groups[0]["lr"])
+    def describe(self) -> str:
+        shape = "2D points" if self.kind == "points" else "x".join(str(v) for v in self.data.x.shape[1:])
+        return f"training a GAN on {len(self.idx_pool)} items ({shape})"
 
-    def model_state(self) -> dict[str, dict[str, torch.Tensor]]:
-        """{"g", "d", "g_ema"} state dicts (g_ema only with EMA on)."""
-        out = {"g": self.g.state_dict(), "d": self.d.state_dict()}
-        if self.g_ema is not None:
-            out["g_ema"] = self.g_ema.state_dict()
-        return out
+    def nan_hint(self) -> str:
+        lr_g, lr_d = self.gan.lr
+        return (f"lower the learning rate (now G {lr_g:g}, D {lr_d:g}), switch on spectral norm or the hinge loss, "
+                "then resume")
 
-    def optim_state(self) -> dict[str, Any]:
-        return {"g": self.opt_g.state_dict(), "d": self.opt_d.state_dict(), "g_updates": self.g_updates}
+    def alerts(self, history: MetricHistory) -> list[Alert]:
+        return check_alerts(history)
 
-    def load_model_state(self, state: dict[str, dict[str, torch.Tensor]]) -> None:
-        """Load weights; raises RuntimeError when they do not fit these networks."""
-        self.g.load_state_dict(state["g"])
-        self.d.load_state_dict(state["d"])
-        if self.g_ema is not None:
-            self.g_ema.load_state_dict(state.get("g_ema", state["g"]))
+    def data_info(self) -> dict[str, Any]:
+        shape = [2] if self.kind == "points" else [int(v) for v in self.data.x.shape[1:]]
+        return {"kind": self.kind, "label_names": list(self.data.label_names), "image_shape": shape, "norm": self.norm}
 
-    def load_optim_state(self, state: dict[str, Any]) -> None:
-        self.opt_g.load_state_dict(state["g"])
-        self.opt_d.load_state_dict(state["d"])
-        self.g_updates = int(state.get("g_updates", 0))
+    def get_state(self) -> dict[str, Any]:
+        return {"g_updates": self.gan.g_updates, "noise.rng": self.gan.noise.get_state(), **self.batches.state()}
 
-    def snapshot(self) -> dict[str, Any]:
-        """An on-device copy of everything a step changes (to roll back after a NaN)."""
-        return copy.deepcopy({"model": self.model_state(), "optim": self.optim_state()})
+    def set_state(self, state: dict[str, Any]) -> None:
+        if "g_updates" in state:
+            self.gan.g_updates = int(state["g_updates"])
+        if "noise.rng" in state:
+            self.gan.noise.set_state(state["noise.rng"].to(self.gan.noise.get_state().device))
+        self.batches.set_state(state)
 
-    def restore(self, snap: dict[str, Any]) -> None:
-        lr = self.lr
-        self.load_model_state(snap["model"])
-        self.load_optim_state(snap["optim"])
-        self.set_lr(*lr)  # keep learning rates the user set since the snapshot
+    def load_checkpoint_state(self, networks: dict[str, dict[str, torch.Tensor]],
+                              optimizers: dict[str, dict[str, Any]] | None = None,
+                              state: dict[str, Any] | None = None) -> None:
+        if "g_ema" not in networks and "g" in networks:  # saved without an EMA: start it from G
+            networks = {**networks, "g_ema": networks["g"]}
+        super().load_checkpoint_state(networks, optimizers, state)
 
-
-def __getattr__(name: str) -> Any:  # the loop lives in gan_loop.py; keep the old import path working
-    if name == "train_gan_job":
-        from playground.core.training.gan_loop import train_gan_job
-
-        return train_gan_job
-    raise AttributeError(name)
+    # ---- pictures -----------------------------------------------------------------------------------
+    def observe(self, step: int, keep: bool) -> tuple[dict[str, float], list[View]]:
+        fake = self.gan.sample(self.z_fixed, self.lab_fixed)
+        values = {"diversity": float(spread(fake[:64]) / max(self.real_spread, 1e-8))}
+        if self.kind == "points":
+            return values, [points_view(self, step, fake)]
+        images = denormalise(fake.cpu().numpy(), self.norm)
+        share = data_share = None
+        if self.classifier is not None and self.real_stats is not None:
+            judged = self.gan.sample(self.z_quality, self.lab_quality)
+            probs = self.classifier.predict_proba(judged.cpu())
+            share = class_shares(probs)
+            present = self.data_share > 0
+            covered = share[present] >= 0.25 * self.data_share[present]
+            values["coverage"] = float(covered.mean()) if present.any() else float("nan")
+            values["confident"] = float((probs.max(axis=1) >= 0.8).mean())
+            values["fid"] = frechet_from_stats(*self.real_stats, *feature_stats(self.classifier.features(judged.cpu())))
+            data_share = self.data_share.copy()
+        grid = ImageGrid(
+            step, images, self.cols, self.rows,
+            labels=self.lab_fixed.cpu().numpy() if self.lab_fixed is not None else None,
+            label_names=tuple(self.data.label_names), layout=self.layout, class_share=share, data_share=data_share,
+            ema=self.gan.g_ema is not None,
+        )
+        return values, [grid]

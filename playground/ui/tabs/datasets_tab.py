@@ -166,15 +166,23 @@ class DatasetsTab(QWidget):
         elif name in self._bundled:
             self._start_loading(name, _safe(_bundled_load(name)), f"Loading {current.text(0)}")
 
-    def _on_open_folder_clicked(self) -> None:
+    def ask_open_folder(self) -> None:
+        """Ask for a folder of images, text or audio, and open it (File menu and the Open folder button)."""
         path = QFileDialog.getExistingDirectory(self, "Open a folder of images, text or audio", self._settings.last_folder)
         if path:
             self.open_path(path)
 
-    def _on_open_file_clicked(self) -> None:
+    def ask_open_file(self) -> None:
+        """Ask for a data file, and open it (File menu and the Open file button)."""
         path, _ = QFileDialog.getOpenFileName(self, "Open a data file", self._settings.last_folder, FILE_FILTER)
         if path:
             self.open_path(path)
+
+    def _on_open_folder_clicked(self) -> None:
+        self.ask_open_folder()
+
+    def _on_open_file_clicked(self) -> None:
+        self.ask_open_file()
 
     def _on_load_finished(self, result: object) -> None:
         if self.sender() is not self._loading:

@@ -26,9 +26,7 @@ from PySide6.QtWidgets import (
 
 from playground.core.data.dataset import AnyDataset
 from playground.core.preprocess import Pipeline, PrepareReport, default_pipeline
-from playground.ui.dataset_store import DatasetStore
-from playground.ui.job_runner import JobHandle, JobRunner
-from playground.ui.tabs.preprocess_preview import (
+from playground.core.preprocess.preview_jobs import (
     NOUNS,
     DuplicatesResult,
     PrepareOutcome,
@@ -36,12 +34,19 @@ from playground.ui.tabs.preprocess_preview import (
     dedupe_prefix,
     duplicates_job,
     preview_job,
-    report_html,
     safe_prepare_job,
 )
+from playground.ui.dataset_store import DatasetStore
+from playground.ui.job_runner import JobHandle, JobRunner
+from playground.ui.tabs.preprocess_report import report_html
 from playground.ui.widgets.job_progress import JobProgress
 from playground.ui.widgets.pipeline_editor import ERROR_STYLE, PipelineEditor
-from playground.ui.widgets.preview_strip import MAX_PAIRS, AudioPreview, ImagePreview, TextPreview
+from playground.ui.widgets.preview_strip import (
+    MAX_PAIRS,
+    AudioPreview,
+    ImagePreview,
+    TextPreview,
+)
 from playground.ui.widgets.value_histogram import ValueHistogram
 
 PREVIEW_SLOT = "preprocess-preview"
@@ -358,7 +363,7 @@ class PreprocessTab(QWidget):
             return
         self.last_report = outcome.report
         self.report.setHtml(report_html(outcome.report, outcome.prepared))
-        self._store.set_prepared(outcome.prepared)
+        self._store.set_prepared(outcome.prepared, self._dataset)
         recorded = getattr(outcome.prepared, "pipeline", None)
         if (self._dataset is not None and self._dataset.modality == "text" and isinstance(recorded, dict)
                 and self.editor.pipeline() is self._prepared_pipeline):

@@ -1,4 +1,11 @@
-"""The Train tab: a GAN's generator and discriminator learning live, with honest measures."""
+"""The Train tab: any model family learning live, as a shell with one panel per family.
+
+Left: the data, the model family (those that train on this data), its preset
+and settings, and the run buttons. Middle: one plot per curve group the family
+names, then the family's panel (sample grids, the 2D view, text). Right: speed,
+ETA and memory, the panel's measures, and the messages and alerts. The tab
+knows no family: settings, curves and pictures all come from the registry.
+"""
 
 from __future__ import annotations
 
@@ -8,39 +15,28 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QScrollArea,
-    QSplitter,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QListWidget, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
-from playground.core.data.dataset import ImageDataset, PointsDataset, PreparedImages
-from playground.core.jobs import Metrics, Samples, Status, paced
+from playground.core import families
+from playground.core.data.dataset import ImageDataset
+from playground.core.events import CheckpointSaved, Metrics, SetLearningRate, Status, StepOnce, View
+from playground.core.jobs import paced
 from playground.core.paths import runs_dir
-from playground.core.training.gan_config import GANConfig
-from playground.core.training.history import MetricHistory
+from playground.core.preprocess.prepared import MODALITY_KINDS, PreparedImages, data_kinds, kinds_in_words
+from playground.core.runs.history import MetricHistory
+from playground.core.training.settings import Settings
 from playground.ui.dataset_store import DatasetStore
+from playground.ui.family_panels import ViewsPanel, panel_for
 from playground.ui.job_runner import JobHandle, JobRunner
-from playground.ui.widgets.gan_settings import GANSettings
 from playground.ui.widgets.loss_plot import LossPlot
-from playground.ui.widgets.points_view import PointsGANView
-from playground.ui.widgets.quality_panel import QualityPanel
-from playground.ui.widgets.run_inspector import LatentStrip, NearestPanel
-from playground.ui.widgets.sample_timeline import SampleTimeline
+from playground.ui.widgets.run_controls import RunControls
 
 SLOT = "train"
 REDRAW_MS = 66  # ~15 Hz, whatever the training speed
 
 
 class TrainTab(QWidget):
-    """Settings on the left, curves and samples in the middle, measures on the right."""
+    """A shell around the chosen family's settings, curves and panel."""
 
     run_started = Signal(str)
     run_ended = Signal()
@@ -51,11 +47,13 @@ class TrainTab(QWidget):
         self._handle: JobHandle | None = None
         self._history = MetricHistory()
         self._dirty = False
-        self._latest_points: dict | None = None
         self._run_dir: Path | None = None
         self._checkpoint: str | None = None
         self._device_description = ""
         self._delay_s = 0.0  # slow motion: read by the worker after each frame
+        self._kinds: frozenset[str] = frozenset()
+        self.plots: list[LossPlot] = []
+        self.panel: ViewsPanel | None = None
         self._build()
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
@@ -67,124 +65,129 @@ class TrainTab(QWidget):
 
     # -- building -------------------------------------------------------------
     def _build(self) -> None:
-        self.settings = GANSettings()
-        for name in ("data_label", "preset", "form", "config_error", "start_button", "pause_button", "step_button",
-                     "stop_button", "step_which", "resume_button", "slow_motion"):
-            setattr(self, name, getattr(self.settings, name))  # the widgets tests and scenes click
+        self.controls = RunControls()
         scroll = QScrollArea()
-        scroll.setWidget(self.settings)
+        scroll.setWidget(self.controls)
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(300)
-
-        self.loss_plot = LossPlot("Losses", [("d_loss", "D loss"), ("g_loss", "G loss"),
-                                                ("info_loss", "code loss (InfoGAN)")])
-        self.belief_plot = LossPlot("D's belief 'real'", [("d_real", "D(x), real"), ("d_fake", "D(G(z)), fake")], y_range=(0, 1))
-        self.timeline = SampleTimeline(display_size=280)
-        self.points_view = PointsGANView()
-        self.visual = QStackedWidget()
-        self.visual.addWidget(self.timeline)
-        self.visual.addWidget(self.points_view)
-        plots = QHBoxLayout()
-        plots.addWidget(self.loss_plot)
-        plots.addWidget(self.belief_plot)
+        self._plots_row = QHBoxLayout()
+        self._panel_slot = QVBoxLayout()
         middle = QWidget()
         m_layout = QVBoxLayout(middle)
         m_layout.setContentsMargins(0, 0, 0, 0)
-        self.nearest = NearestPanel(self._runner)
-        self.latent = LatentStrip(self._runner)
-        m_layout.addLayout(plots, 2)
-        m_layout.addWidget(self.visual, 3)
-        m_layout.addWidget(self.latent)
-
+        m_layout.addLayout(self._plots_row, 2)
+        m_layout.addLayout(self._panel_slot, 3)
         self.stats = QLabel("Not training.")
         self.stats.setTextFormat(Qt.TextFormat.RichText)
-        self.quality = QualityPanel()
         self.alerts = QListWidget()
         self.alerts.setWordWrap(True)
         right = QWidget()
-        r_layout = QVBoxLayout(right)
-        r_layout.setContentsMargins(0, 0, 0, 0)
-        r_layout.addWidget(self.stats)
-        quality_box = QGroupBox("Quality, measured")
-        q_layout = QVBoxLayout(quality_box)
-        q_layout.addWidget(self.quality, 1)
-        q_layout.addWidget(self.nearest)
-        r_layout.addWidget(quality_box, 3)
-        r_layout.addWidget(QLabel("Messages and alerts"))
-        r_layout.addWidget(self.alerts, 1)
-
+        self._right = QVBoxLayout(right)
+        self._right.setContentsMargins(0, 0, 0, 0)
+        self._right.addWidget(self.stats)
+        self._side_slot = QVBoxLayout()
+        self._right.addLayout(self._side_slot, 3)
+        self._right.addWidget(QLabel("Messages and alerts"))
+        self._right.addWidget(self.alerts, 1)
         splitter = QSplitter(self)
         for w in (scroll, middle, right):
             splitter.addWidget(w)
         splitter.setSizes([310, 560, 410])
         QVBoxLayout(self).addWidget(splitter)
 
-        self.settings.config_changed.connect(self._on_settings_config_changed)
-        self.settings.slow_motion_changed.connect(self._on_settings_slow_motion_changed)
-        self.start_button.clicked.connect(self._on_start_clicked)
-        self.pause_button.clicked.connect(self._on_pause_clicked)
-        self.step_button.clicked.connect(self._on_step_clicked)
-        self.stop_button.clicked.connect(self._on_stop_clicked)
-        self.resume_button.clicked.connect(self._on_resume_clicked)
-        self.settings.export_png_button.clicked.connect(self._on_export_png_clicked)
-        self.settings.export_gif_button.clicked.connect(self._on_export_gif_clicked)
-        self.timeline.sample_clicked.connect(self._on_timeline_sample_clicked)
-        self._set_running(False)
+        c = self.controls
+        c.family_changed.connect(self._on_controls_family_changed)
+        c.settings_changed.connect(self._on_controls_settings_changed)
+        c.slow_motion_changed.connect(self._on_controls_slow_motion_changed)
+        c.start_button.clicked.connect(self._on_start_clicked)
+        c.pause_button.clicked.connect(self._on_pause_clicked)
+        c.step_button.clicked.connect(self._on_step_clicked)
+        c.stop_button.clicked.connect(self._on_stop_clicked)
+        c.resume_button.clicked.connect(self._on_resume_clicked)
 
-    # -- config ---------------------------------------------------------------
-    def _read_config(self) -> GANConfig:
-        return self.settings.read_config()
+    def _show_family(self, family: families.Family | None) -> None:
+        """Plots and panel for ``family`` (between runs only)."""
+        for plot in self.plots:
+            self._plots_row.removeWidget(plot)
+            plot.deleteLater()
+        self.plots = [LossPlot(g.title, list(g.series), y_range=g.y_range) for g in (family.curves if family else ())]
+        for plot in self.plots:
+            self._plots_row.addWidget(plot)
+        if self.panel is not None:
+            side = self.panel.side_widget()
+            if side is not None:
+                self._side_slot.removeWidget(side)
+            self._panel_slot.removeWidget(self.panel)
+            self.panel.deleteLater()
+        self.panel = panel_for(family.name if family else "", self._runner)
+        self.panel.set_metadata_source(self._export_metadata)
+        if hasattr(self.panel, "set_training_images"):
+            self.panel.set_training_images(self._training_images)
+        self._panel_slot.addWidget(self.panel)
+        side = self.panel.side_widget()
+        if side is not None:
+            self._side_slot.addWidget(side)
+        self.panel.reset(self._kinds)
 
-    def _on_settings_config_changed(self, config: GANConfig) -> None:
-        if self._handle is not None and self._handle.is_running():
-            self._handle.send("set_lr_g", config.lr_g)  # live: the loop applies them between steps
-            self._handle.send("set_lr_d", config.lr_d)
-
+    # -- data -----------------------------------------------------------------
     def _on_store_current_changed(self, _value: object) -> None:
-        dataset, prepared = self._store.current, self._store.prepared
-        self.settings.set_points_mode(isinstance(dataset, PointsDataset))
+        if self.is_running():
+            return  # the run keeps its data; the choice applies to the next run
+        dataset = self._store.current
+        prepared = self._store.prepared_for(dataset)
+        self._kinds = data_kinds(prepared) if prepared is not None else MODALITY_KINDS.get(getattr(dataset, "modality", ""), frozenset())
+        offered = families.for_data(self._kinds) if dataset is not None else []
+        self.controls.set_families(offered, self._kinds)
+        label = self.controls.data_label
         if dataset is None:
-            self.data_label.setText("Pick an image dataset or a 2D distribution on the Datasets tab.")
-        elif isinstance(dataset, PointsDataset):
-            self.data_label.setText(f"<b>Data:</b> {dataset.name}, {len(dataset):,} points (2D mode, MLP GAN)")
-            self.preset.setCurrentText("points")
-        elif isinstance(prepared, PreparedImages) and prepared.source == dataset.name:
+            label.setText("Pick a dataset on the Datasets tab.")
+        elif not offered:
+            label.setText(f"{dataset.name} is {dataset.modality}: no model here trains on it yet.")
+        elif isinstance(prepared, PreparedImages):
             c, h, w = prepared.shape
-            self.data_label.setText(f"<b>Data:</b> {dataset.name} as prepared on the Preprocess tab: {len(prepared):,} images, {c}x{h}x{w}")
-        elif isinstance(dataset, ImageDataset):
-            self.data_label.setText(f"<b>Data:</b> {dataset.name} with its default pipeline ({len(dataset):,} images)")
-            if self.preset.currentText() == "points":
-                self.preset.setCurrentText("default")
+            label.setText(f"<b>Data:</b> {dataset.name} as prepared on the Preprocess tab: {len(prepared):,} images, {c}x{h}x{w}")
+        elif prepared is not None:
+            label.setText(f"<b>Data:</b> {dataset.name} as prepared on the Preprocess tab ({kinds_in_words(self._kinds)})")
         else:
-            self.data_label.setText(f"{dataset.name} is {dataset.modality}: a GAN here trains on images or 2D points.")
+            label.setText(f"<b>Data:</b> {dataset.name} with its default pipeline ({dataset.items:,} items, "
+                          f"{kinds_in_words(self._kinds)})")
+        self._show_family(self.controls.current_family())
+
+    def _training_images(self) -> np.ndarray | None:
+        """The training images at the samples' size, for "is it copying?"."""
+        dataset = self._store.current
+        prepared = self._store.prepared_for(dataset)
+        if isinstance(prepared, PreparedImages):
+            return prepared.to_uint8()
+        if isinstance(dataset, ImageDataset) and isinstance(dataset.images, np.ndarray):
+            return dataset.images
+        return None
 
     # -- run control ----------------------------------------------------------
-    def start(self, config: GANConfig | None = None, resume_from: str | None = None, judge: bool = True) -> JobHandle | None:
+    def start(self, settings: Settings | None = None, resume_from: str | None = None, extras: bool = True) -> JobHandle | None:
         """Start training on the current dataset; returns the job, or None with a message shown."""
-        dataset = self._store.current
-        if not isinstance(dataset, (ImageDataset, PointsDataset)):
-            self._alert("Pick an image dataset or a 2D distribution on the Datasets tab first.", "warning")
+        dataset, family = self._store.current, self.controls.current_family()
+        if dataset is None or family is None:
+            self._alert("Pick a dataset a model here can train on (images, 2D points, ...) on the Datasets tab first.",
+                        "warning")
             return None
         try:
-            config = config or self._read_config()
+            settings = settings or self.controls.read_settings()
         except ValueError as exc:
-            self.settings.show_error(str(exc))
+            self.controls.show_error(str(exc))
             return None
-        prepared = self._store.prepared
-        if not (isinstance(prepared, PreparedImages) and prepared.source == dataset.name):
-            prepared = None
-        points = isinstance(dataset, PointsDataset)
-        if points and self._delay_s > 0:
-            config = config.replace(samples_every=1, metrics_every=1)
-        self._run_dir = runs_dir() / f"gan-{dataset.name}-{datetime.now():%Y%m%d-%H%M%S}"
-        from playground.core.training.gan_session import gan_session_job  # imports torch: not at start-up
+        if "points" in self._kinds and self._delay_s > 0:
+            settings = settings.replace(samples_every=1, metrics_every=1)
+        self._run_dir = runs_dir() / f"{family.name}-{dataset.name}-{datetime.now():%Y%m%d-%H%M%S}"
+        from playground.core.families.session import session_job  # imports torch: not at start-up
 
-        job = gan_session_job(dataset, config, prepared=prepared, out_dir=self._run_dir, resume_from=resume_from, judge=judge)
-        self._reset_views(points)
+        job = session_job(family, dataset, settings, prepared=self._store.prepared_for(dataset), out_dir=self._run_dir,
+                          resume_from=resume_from, extras=extras)
+        self._reset_views(family)
         if resume_from is not None:
             self._history = _earlier_history(resume_from)  # the curves continue where they stopped
-        for plot in (self.loss_plot, self.belief_plot):
-            plot.set_span(self._history.last_step() + config.steps)
+        for plot in self.plots:
+            plot.set_span(self._history.last_step() + settings.run.steps)
         self._handle = handle = self._runner.start(SLOT, paced(job, self._slow_motion_delay), uses_device=True)
         handle.event_emitted.connect(self._on_job_event)
         handle.finished.connect(self._on_job_finished)
@@ -220,7 +223,7 @@ class TrainTab(QWidget):
             if not self._handle.control.paused:
                 self._handle.pause()
                 self._set_running(True)
-            self._handle.send("step_once", self.step_which.currentText())
+            self._handle.send(StepOnce(self.controls.step_part.currentText()))
 
     def _on_stop_clicked(self) -> None:
         if self.is_running():
@@ -235,36 +238,43 @@ class TrainTab(QWidget):
     def _slow_motion_delay(self) -> float:
         return self._delay_s  # a float read is atomic: safe from the worker thread
 
-    def _on_settings_slow_motion_changed(self, seconds: float) -> None:
+    def _on_controls_slow_motion_changed(self, seconds: float) -> None:
         self._delay_s = seconds
+
+    def _on_controls_family_changed(self, _name: str) -> None:
+        if not self.is_running():
+            self._show_family(self.controls.current_family())
+
+    def _on_controls_settings_changed(self, settings: Settings) -> None:
+        if self._handle is not None and self._handle.is_running():
+            for name, lr in settings.run.learning_rates.items():  # live: the loop applies them between steps
+                self._handle.send(SetLearningRate(name, lr))
 
     # -- job events -----------------------------------------------------------
     def _on_job_event(self, event: object) -> None:
-        if self.sender() is not self._handle:
+        if self.sender() is not self._handle or self.panel is None:
             return
         if isinstance(event, Metrics):
             self._history.append(event.step, event.values)
             self._dirty = True
-        elif isinstance(event, Samples) and event.kind == "points2d":
-            self._latest_points = dict(event.extra)
-        elif isinstance(event, Samples):
-            self.timeline.add(event.step, event.images, int(event.extra.get("cols", 8)), str(event.extra.get("layout", "")))
-            share, data_share = event.extra.get("class_share"), event.extra.get("data_share")
-            names = event.extra.get("label_names")
-            if share is not None and data_share is not None and names:
-                self.quality.set_shares(list(names), np.asarray(data_share), np.asarray(share))
+        elif isinstance(event, View):
+            self.panel.show_view(event)
+        elif isinstance(event, CheckpointSaved):
+            self._checkpoint = event.path
+            self._alert(f"checkpoint saved at step {event.step}")
+            self.panel.set_checkpoint(str(self._run_dir))
         elif isinstance(event, Status):
             self._alert(event.message, event.level)
-            if event.message.startswith("checkpoint saved") and self._run_dir is not None:
-                self.latent.set_checkpoint(str(self._run_dir))
             if event.level == "error":
                 self._set_running(True)
 
     def _on_job_finished(self, result: object) -> None:
         if self.sender() is self._handle:
-            self._checkpoint = getattr(result, "checkpoint", None)
-            self.latent.set_checkpoint(self._checkpoint)
-            self._alert(f"Finished at step {getattr(result, 'step', '?')}" + (f"; checkpoint in {self._checkpoint}" if self._checkpoint else ""), "info")
+            checkpoint = getattr(result, "checkpoint", None)
+            self._checkpoint = checkpoint or self._checkpoint
+            if self.panel is not None:
+                self.panel.set_checkpoint(str(self._run_dir) if self._checkpoint else None)
+            self._alert(f"Finished at step {getattr(result, 'step', '?')}" + (f"; checkpoint in {checkpoint}" if checkpoint else ""), "info")
 
     def _on_job_failed(self, message: str) -> None:
         if self.sender() is self._handle:
@@ -283,20 +293,19 @@ class TrainTab(QWidget):
     def _on_timer_timeout(self) -> None:
         if self._dirty:
             self._dirty = False
-            self.loss_plot.refresh(self._history)
-            self.belief_plot.refresh(self._history)
-            self.quality.refresh(self._history)
+            for plot in self.plots:
+                plot.refresh(self._history)
             self._update_stats()
-        if self._latest_points is not None:
-            self.points_view.show_frame(self._latest_points)
-            self._latest_points = None
+        if self.panel is not None:
+            self.panel.refresh(self._history)
 
     # -- helpers ----------------------------------------------------------------
     def _update_stats(self) -> None:
         h = self._history
         last = h.last
+        noun = next((k[: -len("_per_s")] for k in h.keys() if k.endswith("_per_s") and k != "steps_per_s"), "items")
         rows = [("Step", f"{h.last_step():,}"), ("Steps/s", f"{last('steps_per_s'):.1f}"),
-                ("Images/s", f"{last('images_per_s'):,.0f}"), ("Epoch", f"{last('epoch'):.2f}"),
+                (f"{noun.capitalize()}/s", f"{last(noun + '_per_s'):,.0f}"), ("Epoch", f"{last('epoch'):.2f}"),
                 ("Elapsed", _duration(last("elapsed"))), ("ETA", _duration(last("eta"))),
                 ("Memory", f"{last('memory_mb'):,.0f} MiB"), ("Device", self._device_description)]
         self.stats.setText("<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;</td><td>{v}</td></tr>" for k, v in rows) + "</table>")
@@ -305,25 +314,18 @@ class TrainTab(QWidget):
         """What the status bar says about the compute device (shown with the run's speed)."""
         self._device_description = description
 
-    def _reset_views(self, points: bool) -> None:
+    def _reset_views(self, family: families.Family) -> None:
+        self._show_family(family)
         self._history = MetricHistory()
         self._dirty = True
         self._checkpoint = None
-        self.timeline.clear()
-        self.points_view.reset()
         self.alerts.clear()
-        self.quality.clear(points)
-        self.nearest.clear()
-        self.nearest.setVisible(not points)
-        self.latent.setVisible(not points)
-        self.latent.set_checkpoint(None)
-        self.loss_plot.clear_curves()
-        self.belief_plot.clear_curves()
-        self.visual.setCurrentWidget(self.points_view if points else self.timeline)
+        for plot in self.plots:
+            plot.clear_curves()
 
     def _set_running(self, running: bool) -> None:
         running = running and self.is_running()
-        self.settings.set_running(running, running and self._handle is not None and self._handle.control.paused)
+        self.controls.set_running(running, running and self._handle is not None and self._handle.control.paused)
 
     def _alert(self, message: str, level: str = "info") -> None:
         prefix = {"warning": "⚠ ", "error": "⛔ "}.get(level, "")
@@ -331,55 +333,17 @@ class TrainTab(QWidget):
         self.alerts.scrollToBottom()
 
     def _export_metadata(self) -> dict[str, Any]:
-        meta: dict[str, Any] = {"Software": "Generative AI Playground"}
-        try:
-            meta["playground.config"] = self._read_config().to_dict()
-        except ValueError:
-            pass
+        import json
+
+        meta: dict[str, Any] = {}
+        family = self.controls.current_family()
+        settings = self.controls.settings_or_none()
+        if family is not None and settings is not None:
+            meta["playground.family"] = family.name
+            meta["playground.config"] = json.dumps(settings.to_dict())
         if self._store.current is not None:
             meta["playground.dataset"] = self._store.current.name
         return meta
-
-    def _on_export_png_clicked(self) -> None:
-        current = self.timeline.current()
-        if current is None:
-            self._alert("There is no sample grid to export yet.", "warning")
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export the sample grid", str(runs_dir() / f"samples-step{current[0]}.png"), "PNG (*.png)")
-        if path:
-            self.export_png(path)
-
-    def export_png(self, path: str) -> None:
-        """Save the grid shown, with the run's settings in the PNG's text fields."""
-        try:
-            self.timeline.export_png(path, self._export_metadata())
-        except (ValueError, OSError) as exc:
-            self._alert(str(exc), "error")
-        else:
-            self._alert(f"Saved {path}")
-
-    def _on_export_gif_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the training timeline", str(runs_dir() / "timeline.gif"), "GIF (*.gif)")
-        if not path:
-            return
-        try:
-            self.timeline.export_gif(path)
-        except (ValueError, OSError) as exc:
-            self._alert(str(exc), "error")
-        else:
-            self._alert(f"Saved {path}")
-
-    def _on_timeline_sample_clicked(self, sample: np.ndarray) -> None:
-        self._find_nearest(sample)
-
-    def _find_nearest(self, sample: np.ndarray) -> None:
-        prepared, dataset = self._store.prepared, self._store.current
-        train = None
-        if isinstance(prepared, PreparedImages) and dataset is not None and prepared.source == dataset.name:
-            train = prepared.to_uint8()
-        elif isinstance(dataset, ImageDataset) and isinstance(dataset.images, np.ndarray):
-            train = dataset.images
-        self.nearest.find(sample, train)
 
 
 def _earlier_history(path: str) -> MetricHistory:
@@ -390,7 +354,7 @@ def _earlier_history(path: str) -> MetricHistory:
     """
     import json
 
-    from playground.core.training.checkpoint import CheckpointError, find_checkpoint
+    from playground.core.runs.checkpoint import CheckpointError, find_checkpoint
 
     try:
         return MetricHistory.from_json(json.loads((find_checkpoint(path) / "history.json").read_text()))

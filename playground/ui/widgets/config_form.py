@@ -1,14 +1,14 @@
-"""A form generated from a frozen config dataclass: one widget per field, read back as a dict.
+"""A form generated from a family's flat settings: one widget per field, read back as a dict.
 
-Any model family's config plugs in: ints become spin boxes, floats spin boxes
-(learning rates get a log-friendly text field), bools check boxes, fields with
-choices combo boxes and pairs of floats two spin boxes. The tab validates by
-building the config from ``values()`` and shows the ``ValueError`` in place.
+Any model family's settings plug in (``playground.core.training.settings.Settings``:
+``get(name)``, ``kinds()``, ``docs()``): ints become spin boxes, floats spin
+boxes (learning rates get a log-friendly text field), bools check boxes, fields
+with choices combo boxes and pairs of floats two spin boxes. The tab validates
+by building settings from ``values()`` and shows the ``ValueError`` in place.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -35,7 +35,7 @@ class ConfigForm(QWidget):
 
     changed = Signal()
 
-    def __init__(self, config: Any, fields: Iterable[str], *, choices: Mapping[str, Iterable[str]] | None = None,
+    def __init__(self, settings: Any, fields: Iterable[str], *, choices: Mapping[str, Iterable[str]] | None = None,
                  labels: Mapping[str, str] | None = None, ranges: Mapping[str, tuple[float, float]] | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
@@ -44,13 +44,16 @@ class ConfigForm(QWidget):
         ranges = dict(ranges or {})
         layout = QFormLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        docs = _field_comments(type(config))
+        docs = settings.docs()
         for name in fields:
-            widget = self._make_widget(name, getattr(config, name), ranges.get(name))
+            widget = self._make_widget(name, settings.get(name), ranges.get(name))
             widget.setToolTip(docs.get(name, ""))
             self._widgets[name] = widget
             layout.addRow((labels or {}).get(name, _label(name)), widget)
-        self.set_values(config)
+        self.set_values(settings)
+
+    def names(self) -> list[str]:
+        return list(self._widgets)
 
     def widget(self, name: str) -> QWidget:
         return self._widgets[name]
@@ -100,9 +103,9 @@ class ConfigForm(QWidget):
         edit.editingFinished.connect(self.changed)
         return edit
 
-    def set_values(self, config: Any) -> None:
+    def set_values(self, settings: Any) -> None:
         for name, widget in self._widgets.items():
-            value = getattr(config, name)
+            value = settings.get(name)
             widget.blockSignals(True)
             if isinstance(widget, QComboBox):
                 widget.setCurrentIndex(max(0, self._choices[name].index(str(value)) if str(value) in self._choices[name] else 0))
@@ -136,21 +139,3 @@ class ConfigForm(QWidget):
             else:
                 out[name] = tuple(spin.value() for spin in widget.findChildren(QDoubleSpinBox))
         return out
-
-
-def _field_comments(cls: type) -> dict[str, str]:
-    """The one-line comment after each field in the dataclass source (tooltips)."""
-    import inspect
-
-    try:
-        source = inspect.getsource(cls)
-    except (OSError, TypeError):
-        return {}
-    names = {f.name for f in dataclasses.fields(cls)}
-    out = {}
-    for line in source.splitlines():
-        head, _, comment = line.partition("#")
-        name = head.strip().split(":")[0]
-        if name in names and comment:
-            out[name] = comment.strip()
-    return out

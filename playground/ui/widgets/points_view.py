@@ -3,12 +3,11 @@ points, and the generator's gradient arrows on the fakes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
+
+from playground.core.events import PointsView
 
 
 class PointsGANView(pg.PlotWidget):
@@ -28,15 +27,15 @@ class PointsGANView(pg.PlotWidget):
             self.addItem(item)
         self._ranged = False
 
-    def show_frame(self, extra: Mapping[str, Any], arrow_scale: float = 0.15) -> None:
-        real, fake = np.asarray(extra["real"]), np.asarray(extra["fake"])
-        gx, gy = np.asarray(extra["grid_x"]), np.asarray(extra["grid_y"])
-        surface = np.asarray(extra["d_surface"])  # H x W, rows follow grid_y
+    def show_frame(self, view: PointsView, arrow_scale: float = 0.15) -> None:
+        real, fake = np.asarray(view.real), np.asarray(view.fake)
+        gx, gy = np.asarray(view.grid_x), np.asarray(view.grid_y)
+        surface = np.asarray(view.d_surface)  # H x W, rows follow grid_y
         self.surface.setImage(surface.T, levels=(0.0, 1.0))
         self.surface.setRect(float(gx[0]), float(gy[0]), float(gx[-1] - gx[0]), float(gy[-1] - gy[0]))
         self.real.setData(real[:, 0], real[:, 1])
         self.fake.setData(fake[:, 0], fake[:, 1])
-        grad = np.asarray(extra.get("grad", np.zeros_like(fake)))
+        grad = np.asarray(view.grad)
         norm = np.linalg.norm(grad, axis=1, keepdims=True)
         scale = arrow_scale / max(float(np.percentile(norm, 95)) if len(norm) else 1.0, 1e-8)
         ends = fake + grad * scale

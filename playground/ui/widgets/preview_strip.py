@@ -1,6 +1,6 @@
 """Before/after previews of a few samples, one widget per modality.
 
-Each ``show_result`` takes a ``PreviewResult`` (see ``ui/tabs/preprocess_preview``)
+Each ``show_result`` takes a ``PreviewResult`` (see ``core/preprocess/preview_jobs``)
 and only draws; labels are created once and get new pixmaps.
 """
 

@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from playground.core.training.history import MetricHistory
+from playground.core.runs.history import MetricHistory
 from playground.ui.widgets.loss_plot import LossPlot
 
 

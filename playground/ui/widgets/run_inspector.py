@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from playground.core.training.inspect_jobs import NearestResult, interpolation_job, nearest_job
+from playground.core.metrics.nearest import NearestResult, nearest_job
 from playground.ui.job_runner import JobRunner
 from playground.ui.widgets.qimage import to_pixmap
 
@@ -54,6 +54,8 @@ class LatentStrip(QWidget):
     def _on_button_clicked(self) -> None:
         if self._checkpoint is None:
             return
+        from playground.core.families.generators import interpolation_job  # imports torch: not at start-up
+
         handle = self._runner.start("interpolate", interpolation_job(self._checkpoint, self.seed_a.value(), self.seed_b.value()))
         handle.finished.connect(self._on_job_finished)
         handle.failed.connect(self.strip.setText)

@@ -15,7 +15,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from playground.core.export import save_gif, save_png
-from playground.core.training.history import tile
+from playground.core.runs.history import tile
 from playground.ui.widgets.qimage import to_pixmap
 
 PAD = 1  # pixels between tiles (history.tile's default)

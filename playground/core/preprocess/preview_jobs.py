@@ -1,4 +1,4 @@
-"""The Preprocess tab's background work, Qt-free: preview, duplicate search and Prepare as jobs.
+"""The Preprocess tab's background work: preview, duplicate search and Prepare as jobs.
 
 Each job returns a plain result (a problem the user can fix comes back as
 ``error`` text rather than an exception), so the tab only draws.
@@ -6,7 +6,6 @@ Each job returns a plain result (a problem the user can fix comes back as
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field, replace
@@ -15,19 +14,17 @@ from typing import Any
 import numpy as np
 
 from playground.core.jobs import Job, JobControl
-from playground.core.preprocess import (
-    Pipeline,
-    PrepareReport,
+from playground.core.preprocess.pipeline import Pipeline, make_step
+from playground.core.preprocess.prepare import NOUNS as ONE_OF
+from playground.core.preprocess.prepare import (
+    PREVIEW_CHARS,
     augment_variants,
-    make_step,
     prepare_job,
     preview,
     preview_tokens,
     top_tokens,
 )
-from playground.core.preprocess.prepare import NOUNS as ONE_OF
-from playground.ui.widgets.visible_text import show_whitespace
-from playground.core.preprocess.prepare import PREVIEW_CHARS
+from playground.core.preprocess.report import PrepareReport
 
 NOUNS = {modality: noun + "s" for modality, noun in ONE_OF.items()}  # "images", "characters", ...
 PREVIEW_ITEMS = 8  # thumbnails (and clips for the amplitude histogram)
@@ -257,25 +254,3 @@ def safe_prepare_job(dataset: Any, pipeline: Pipeline) -> Job:
         return PrepareOutcome(prepared, report)
 
     return job
-
-
-def report_html(report: PrepareReport, prepared: Any) -> str:
-    """The Prepare report: items in and out, and what each step removed or changed."""
-    noun = NOUNS[report.modality]
-    lines = [f"<b>{html.escape(report.dataset)}</b>: {report.items_in:,} {noun} in → {report.items_out:,} out "
-             f"({report.seconds:.2f} s)"]
-    rows = "".join(
-        f"<tr><td>{html.escape(s.title)}</td><td align='right'>{s.removed:,}</td><td align='right'>{s.changed:,}</td>"
-        f"<td>{html.escape('; '.join(s.notes))}</td></tr>" for s in report.steps)
-    lines.append("<table cellspacing='4'><tr><th align='left'>Step</th><th>Removed</th><th>Changed</th>"
-                 f"<th align='left'>Notes</th></tr>{rows}</table>")
-    if report.modality == "text" and report.tokens is not None:
-        top = ", ".join(f"“{html.escape(show_whitespace(t))}” {c:,}" for t, c in report.top_tokens[:8])
-        lines.append(f"Tokens: <b>{report.tokens:,}</b> · vocabulary {report.vocab_size:,} · "
-                     f"{report.chars_per_token} characters per token<br>Most frequent: {top}")
-    for note in report.notes:
-        lines.append(f"<i>{html.escape(note)}</i>")
-    array = getattr(prepared, "x", getattr(prepared, "ids", None))
-    shape = " x ".join(str(d) for d in array.shape) if array is not None else "?"
-    lines.append(f"Ready for the Train tab: an array of {shape}.")
-    return "<br>".join(lines)

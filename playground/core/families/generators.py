@@ -1,0 +1,55 @@
+"""Loading any trained model for generation: a checkpoint folder (or a bundled model's name) -> its generator.
+
+    generator = load_generator("runs/mnist", device="auto")   # a GANGenerator, GPT, diffusion, ...
+    result = generator.generate(request, on_step=..., cancel=...)
+
+The checkpoint names its family; the family builds only what generation
+needs (no discriminator, no optimisers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from playground.core.device import resolve_device
+from playground.core.families.registry import get
+from playground.core.jobs import Job, JobControl
+from playground.core.runs.checkpoint import CheckpointError, load_checkpoint
+
+
+def load_generator(path: str | Path, device: Any = "auto") -> Any:
+    """The generator of the checkpoint (or run folder) at ``path``, on ``device``.
+
+    Raises:
+        CheckpointError: a missing, damaged or unknown checkpoint (one line for the user).
+        ValueError: an unknown device, or CUDA asked for without a GPU.
+    """
+    import torch
+
+    dev = resolve_device(device) if isinstance(device, str) else torch.device(device)
+    checkpoint = load_checkpoint(path, with_optim=False)
+    try:
+        family = get(checkpoint.family)
+    except ValueError:
+        raise CheckpointError(f"{path} holds a {checkpoint.family!r} model, which this app does not know") from None
+    return family.load_generator(checkpoint, dev)
+
+
+def interpolation_job(checkpoint: str | Path, seed_a: int, seed_b: int, steps: int = 10,
+                      label: int | None = None, device: str = "cpu") -> Job:
+    """Job: a GAN's samples along the line between two seeds' noise, uint8 steps x H x W x C."""
+
+    def job(control: JobControl) -> Generator[Any, None, np.ndarray]:
+        control.checkpoint()
+        generator = load_generator(checkpoint, device)
+        if not hasattr(generator, "interpolate"):
+            raise ValueError("a latent walk needs a GAN checkpoint")
+        control.checkpoint()
+        return generator.interpolate(seed_a, seed_b, steps, label)
+        yield  # no events
+
+    return job

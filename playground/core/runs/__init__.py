@@ -1,0 +1,1 @@
+"""What a training run leaves behind: metric and sample history, and checkpoints (any family)."""
