@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -117,3 +118,61 @@ def write_audio(root: Path) -> None:
     sf.write(root / "speech" / "long.wav", np.zeros(31 * 8000, np.float32), 8000)
     (root / "corrupt.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunkjunkjunk" * 4)
     (root / "empty.flac").write_bytes(b"")
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def invalid_apng_bytes(seed: int = 20) -> bytes:
+    """A PNG with an animation-control chunk claiming 0 frames: Pillow warns "Invalid APNG" and reads it."""
+    png = png_bytes(8, 8, seed=seed)
+    return png[:33] + _png_chunk(b"acTL", struct.pack(">II", 0, 0)) + png[33:]  # 33: signature + IHDR
+
+
+def corrupt_exif_jpeg_bytes(seed: int = 21) -> bytes:
+    """A JPEG whose EXIF block names 100 bytes of text that are not there: Pillow warns, then reads it."""
+    tiff = b"II*\x00" + struct.pack("<IH", 8, 1) + struct.pack("<HHII", 0x010E, 2, 100, 26) + struct.pack("<I", 0)
+    buf = io.BytesIO()
+    Image.fromarray(_rgb(8, 8, seed)).save(buf, "JPEG", exif=b"Exif\x00\x00" + tiff)
+    return buf.getvalue()
+
+
+def malformed_mpo_bytes(seed: int = 22) -> bytes:
+    """A JPEG with a multi-picture (MPO) index that has no picture count: Pillow warns and reads the JPEG."""
+    jpg = jpeg_bytes(8, 8, seed=seed)
+    body = b"MPF\x00" + b"II*\x00" + struct.pack("<IHI", 8, 0, 0)
+    return jpg[:2] + b"\xff\xe2" + struct.pack(">H", len(body) + 2) + body + jpg[2:]
+
+
+def write_warning_images(root: Path) -> dict[str, str]:
+    """Images Pillow reads with a warning; returns name -> words of the warning."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "apng.png").write_bytes(invalid_apng_bytes())
+    (root / "exif.jpg").write_bytes(corrupt_exif_jpeg_bytes())
+    (root / "mpo.jpg").write_bytes(malformed_mpo_bytes())
+    return {"apng.png": "Invalid APNG", "exif.jpg": "Tag data larger than file", "mpo.jpg": "malformed MPO"}
+
+
+def write_link_traps(root: Path, outside: Path) -> None:
+    """Links a listing must not follow twice, and files it must never open.
+
+    ``root``: a.png, cats/c.png (real); self -> . and cats/up -> .. (loops);
+    kittens -> cats and again.png -> cats/c.png (repeats); out1 and out2 -> ``outside``
+    (one folder outside, holding x.png: listed once); broken.png (dangling); pipe.png
+    (a FIFO); zero.png -> /dev/zero (a device).
+    """
+    (root / "cats").mkdir(parents=True, exist_ok=True)
+    outside.mkdir(parents=True, exist_ok=True)
+    (root / "a.png").write_bytes(png_bytes(seed=30))
+    (root / "cats" / "c.png").write_bytes(png_bytes(seed=31))
+    (outside / "x.png").write_bytes(png_bytes(seed=32))
+    (root / "self").symlink_to(".")
+    (root / "cats" / "up").symlink_to("..")
+    (root / "kittens").symlink_to("cats")
+    (root / "again.png").symlink_to(Path("cats") / "c.png")
+    (root / "out1").symlink_to(outside)
+    (root / "out2").symlink_to(outside)
+    (root / "broken.png").symlink_to(root / "nowhere.png")
+    os.mkfifo(root / "pipe.png")
+    (root / "zero.png").symlink_to("/dev/zero")

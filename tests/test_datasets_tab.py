@@ -13,7 +13,7 @@ from playground.core.jobs import JobControl, Progress
 from playground.ui.dataset_store import DatasetStore
 from playground.ui.settings import AppSettings
 from playground.ui.tabs.datasets_tab import DatasetsTab
-from tests.make_bad_files import write_bad_images, write_good_images
+from tests.make_bad_files import invalid_apng_bytes, png_bytes, write_bad_images, write_good_images
 
 
 @pytest.fixture
@@ -105,9 +105,33 @@ def test_user_folder_loads_good_images_and_lists_bad_ones(qtbot, tab, tmp_path):
     tab.open_path(str(tmp_path / "pets"))
     _wait_shown(qtbot, tab, "image", "pets")
     assert tab.image_view.grid.grid_model.rowCount() == 10
-    skipped = {tab.skipped.table.item(r, 0).text().split("/")[-1] for r in range(tab.skipped.table.rowCount())}
-    assert set(bad) <= skipped
+    tree = tab.skipped.tree
+    files = [tree.topLevelItem(g).child(r) for g in range(tree.topLevelItemCount())
+             for r in range(tree.topLevelItem(g).childCount())]
+    assert {row.text(0).split("/")[-1] for row in files} == set(bad)
+    assert all(row.text(0).startswith("cats/") for row in files)  # relative to the opened folder
     assert tab._find_row("pets") is not None
+
+
+def test_skipped_files_are_grouped_damaged_first_with_counts(qtbot, tab, tmp_path):
+    root = tmp_path / "photos"
+    root.mkdir()
+    for i in range(60):
+        (root / f"a{i:02}.doc").write_text("not ours\n")
+    (root / "good.png").write_bytes(png_bytes(8, 8))
+    (root / "zz_cut.png").write_bytes(png_bytes(32, 32)[:60])
+    (root / "pipe.png").symlink_to("/dev/null")
+    tab.open_path(str(root))
+    _wait_shown(qtbot, tab, "image", "photos")
+    tree = tab.skipped.tree
+    heads = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    assert [h.text(0) for h in heads] == ["Damaged, truncated or empty (1)",
+                                         "Not a regular file (pipe, device, socket) (1)",
+                                         "Not a file type read here (60)"]
+    assert heads[0].child(0).text(0) == "zz_cut.png" and "truncated" in heads[0].child(0).text(1)
+    assert heads[0].isExpanded() and not heads[2].isExpanded()  # the long tail starts folded
+    assert heads[2].childCount() == 60
+    assert tab.skipped.title.text() == "Skipped files: 62 — 1 damaged; 1 pipe or device; 60 files of other types"
 
 
 def test_empty_folder_gets_a_clear_message(qtbot, tab, tmp_path):
@@ -131,3 +155,16 @@ def test_cancel_button_stops_a_long_load(qtbot, tab):
     qtbot.waitUntil(lambda: not tab.is_loading(), timeout=5000)
     assert "cancelled" in tab.message.text()
     assert not tab.progress.isVisible()
+
+
+def test_notes_under_the_title_are_escaped_and_capped(qtbot, tab, tmp_path):
+    root = tmp_path / "warned"
+    root.mkdir()
+    for i in range(7):  # each read with a Pillow warning, so each gets a note naming the file
+        (root / f"<b>{i}.png").write_bytes(invalid_apng_bytes(seed=i))
+    tab.open_path(str(root))
+    _wait_shown(qtbot, tab, "image", "warned")
+    text = tab.title.text()
+    assert "&lt;b&gt;0.png: Invalid APNG" in text and "<b>0.png" not in text
+    assert "… and 2 more notes" in text
+    assert len(tab.title.toolTip().splitlines()) == 7

@@ -115,6 +115,7 @@ def test_folder_of_only_bad_images_raises_with_the_list(tmp_path):
         load_path(tmp_path)
     message = str(info.value)
     assert message.startswith(f"no readable images in {tmp_path}: {len(expect)} file(s) skipped")
+    assert ", e.g. corrupt.png: damaged image" in message  # a damaged file, not the first bomb alphabetically
     assert "\n" not in message
     assert set(_reasons(info.value)) == set(expect)
 

@@ -2,18 +2,24 @@
 
 ``inspect`` loads a file or folder exactly as the app's Data tab does
 (``load_path_job``), so it is the quickest way to see why a folder will not load.
+Its report groups the skipped files by kind of problem, damaged files first, so
+a few broken files are not lost among hundreds of files of other types. Progress
+goes to stderr; stdout holds only the report.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
+from pathlib import Path
 from typing import Any
 
 from playground.cli import UserError
 
-_SHOWN_SKIPS = 20  # skipped files listed in the plain-text report; --json lists all
+_SHOWN_SKIPS = 20  # skipped files of each kind listed in the plain-text report; --json lists all
+_SHOWN_OTHER_TYPES = 5  # files of types we do not read are rarely a problem: a few examples are enough
+_SHOWN_NOTES = 20  # notes in the plain-text report
+_GROUP_EXAMPLES = 5  # paths per group in --json's "skipped_groups" (its "skipped" lists every file)
 
 
 def register(subparsers: Any) -> None:
@@ -60,31 +66,20 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
+    from playground.cli.progress import ProgressReporter
     from playground.core.data.user_data import DataError, load_path_job
-    from playground.core.jobs import Progress, Throttle, run_to_end
+    from playground.core.jobs import Progress, run_to_end
 
-    tty = sys.stderr.isatty()
-    throttle = Throttle(0.1 if tty else 1.0)
+    with ProgressReporter(enabled=not args.json) as progress:
 
-    def show(event: Any) -> None:
-        if args.json or not isinstance(event, Progress):
-            return
-        if not throttle.ready(force=bool(event.total) and event.done == event.total):
-            return
-        count = f"{event.done:,}/{event.total:,} " if event.total else ""
-        line = f"{count}{event.message}"[:100]
-        if tty:
-            print("\r" + line.ljust(100), end="", file=sys.stderr, flush=True)
-        else:
-            print(line, file=sys.stderr, flush=True)
+        def show(event: Any) -> None:
+            if isinstance(event, Progress):
+                progress.update(event.done, event.total, event.message)
 
-    try:
-        dataset = run_to_end(load_path_job(args.path), show)
-    except DataError as exc:
-        raise UserError(str(exc)) from None
-    finally:
-        if tty and not args.json:
-            print(file=sys.stderr)
+        try:
+            dataset = run_to_end(load_path_job(args.path), show)
+        except DataError as exc:
+            raise UserError(str(exc)) from None
     report = _report(dataset)
     if args.stats:
         report["stats"] = _stats(dataset)
@@ -96,13 +91,20 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _report(dataset: Any) -> dict[str, Any]:
+    from playground.core.data.skipped import group_skipped
+
     return {
         "name": dataset.name,
         "source": dataset.source,
         "modality": dataset.modality,
         "items": int(dataset.items),
         "labels": dataset.label_counts(),
-        "skipped": [{"path": s.path, "reason": s.reason} for s in dataset.skipped],
+        "skipped": [{"path": s.path, "reason": s.reason, "kind": s.kind} for s in dataset.skipped],
+        "skipped_groups": [
+            {"kind": g.kind, "title": g.title, "count": g.count,
+             "examples": [s.path for s in g.files[:_GROUP_EXAMPLES]]}
+            for g in group_skipped(dataset.skipped)
+        ],
         "notes": list(dataset.notes),
     }
 
@@ -118,18 +120,29 @@ def _stats(dataset: Any) -> dict[str, Any]:
 
 
 def _print_report(report: dict[str, Any]) -> None:
+    from playground.core.data.file_scan import shown_path
+    from playground.core.data.skipped import OTHER_TYPE, SkippedFile, group_skipped, summary
+
     unit = {"image": "images", "text": "characters", "audio": "clips"}[report["modality"]]
     print(f"{report['source']}: {report['modality']}, {report['items']:,} {unit}")
     if report["labels"]:
         print("labels: " + ", ".join(f"{name} {count:,}" for name, count in report["labels"].items()))
-    for note in report["notes"]:
+    notes = report["notes"]
+    for note in notes[:_SHOWN_NOTES]:
         print(f"note: {note}")
-    skipped = report["skipped"]
+    if len(notes) > _SHOWN_NOTES:
+        print(f"... and {len(notes) - _SHOWN_NOTES} more notes (--json lists all)")
+    skipped = [SkippedFile(s["path"], s["reason"], s["kind"]) for s in report["skipped"]]
     if skipped:
-        print(f"skipped {len(skipped)} file(s):")
-        for item in skipped[:_SHOWN_SKIPS]:
-            print(f"  {item['path']}: {item['reason']}")
-        if len(skipped) > _SHOWN_SKIPS:
-            print(f"  ... and {len(skipped) - _SHOWN_SKIPS} more (--json lists all)")
+        groups = group_skipped(skipped)
+        root = report["source"] if Path(report["source"]).is_dir() else ""
+        print(f"skipped {len(skipped):,} file(s): {summary(groups)}")
+        for group in groups:
+            print(f"  {group.title} ({group.count:,}):")
+            shown = _SHOWN_OTHER_TYPES if group.kind == OTHER_TYPE else _SHOWN_SKIPS
+            for item in group.files[:shown]:
+                print(f"    {shown_path(Path(item.path), root)}: {item.reason}")
+            if group.count > shown:
+                print(f"    ... and {group.count - shown:,} more (--json lists all)")
     if "stats" in report:
         print("stats: " + json.dumps(report["stats"], ensure_ascii=False))

@@ -13,15 +13,9 @@ from typing import ClassVar
 
 import numpy as np
 
+from playground.core.data.skipped import SkippedFile
+
 MODALITIES = ("image", "text", "audio", "points")
-
-
-@dataclass(frozen=True)
-class SkippedFile:
-    """A file a loader left out, and why, in words a user can act on."""
-
-    path: str
-    reason: str
 
 
 def _label_counts(labels: np.ndarray, label_names: list[str]) -> dict[str, int]:

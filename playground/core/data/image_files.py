@@ -32,8 +32,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from playground.core.data.file_scan import numbered, read_each
-from playground.core.data.dataset import ImageDataset, SkippedFile
+from playground.core.data.dataset import ImageDataset
+from playground.core.data.file_scan import numbered, open_regular, read_each
+from playground.core.data.skipped import DAMAGED, TOO_LARGE, WRONG_CONTENT, FileProblem, SkippedFile
 from playground.core.jobs import Job, JobControl
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
@@ -56,20 +57,17 @@ def read_image(path: str | os.PathLike[str], max_side: int = MAX_SIDE) -> np.nda
         uint8 H x W x C, C is 1 (grayscale) or 3 (colour).
 
     Raises:
-        ValueError: the file cannot be used; the message is the reason, in words
-            a user can act on ("empty file (0 bytes)", "permission denied", ...).
+        FileProblem: (a ``ValueError``) the file cannot be used; the message is the
+            reason, in words a user can act on ("empty file (0 bytes)", "permission
+            denied", ...). Pipes and device files are refused without being opened.
+
+    Pillow's warnings (corrupt EXIF data, an invalid APNG) are not caught here;
+    ``images_job`` turns them into notes.
     """
     path = Path(path)
+    fh, _size = open_regular(path)
     try:
-        size = path.stat().st_size
-    except PermissionError:
-        raise ValueError("permission denied") from None
-    except OSError as exc:
-        raise ValueError(f"cannot read the file ({exc.strerror or exc})") from None
-    if size == 0:
-        raise ValueError("empty file (0 bytes)")
-    try:
-        with open(path, "rb") as fh, warnings.catch_warnings():
+        with fh, warnings.catch_warnings():
             # Over the limit Pillow only warns (errors at twice the limit); a user's
             # folder must not be able to make us decode a gigapixel file. The filter is
             # process-wide but touches only this category, for the length of one file.
@@ -79,35 +77,35 @@ def read_image(path: str | os.PathLike[str], max_side: int = MAX_SIDE) -> np.nda
                     im.draft(im.mode, (max_side, max_side))  # decode at 1/2..1/8 scale
                 im.load()
                 return _to_array(im, max_side)
-    except PermissionError:
-        raise ValueError("permission denied") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         found = _BOMB_PIXELS.search(str(exc))
         pixels = found.group(1) if found else "too many"
-        raise ValueError(f"decompression bomb: {pixels} pixels exceeds Pillow's limit") from None
+        raise FileProblem(f"decompression bomb: {pixels} pixels exceeds Pillow's limit", TOO_LARGE) from None
     except UnidentifiedImageError:
-        raise ValueError(_not_an_image(path)) from None
+        raise _not_an_image(path) from None
     except Exception as exc:  # noqa: BLE001 - any decoder failure is a bad file, never a crash
-        detail = str(exc) or type(exc).__name__
-        raise ValueError(f"damaged or truncated image ({detail})") from None
+        detail = " ".join((str(exc) or type(exc).__name__).split())
+        raise FileProblem(f"damaged or truncated image ({detail})", DAMAGED) from None
 
 
-def _not_an_image(path: Path) -> str:
+def _not_an_image(path: Path) -> FileProblem:
     try:
-        with open(path, "rb") as fh:
+        fh, _size = open_regular(path)
+        with fh:
             head = fh.read(512)
-    except OSError:
+    except (OSError, ValueError):
         head = b""
     if head and b"\x00" not in head:
         try:
             codecs.utf_8_decode(head, "strict", False)  # not final: the cut may split a character
-            return "not an image (looks like text)"
+            return FileProblem("not an image (looks like text)", WRONG_CONTENT)
         except UnicodeDecodeError:
             pass
     for magic, kind in _MAGIC:
         if head.startswith(magic) and (kind != "WebP" or head[8:12] == b"WEBP"):
-            return f"damaged image (starts like a {kind} file but Pillow cannot read its header)"
-    return "not an image (Pillow does not recognise the format)"
+            return FileProblem(f"damaged image (starts like a {kind} file but Pillow cannot read its header)",
+                               DAMAGED)
+    return FileProblem("not an image (Pillow does not recognise the format)", WRONG_CONTENT)
 
 
 def _to_array(im: Image.Image, max_side: int) -> np.ndarray:
@@ -161,18 +159,23 @@ def images_job(
     source: str = "",
     skipped: Sequence[SkippedFile] = (),
     max_side: int = MAX_SIDE,
+    root: str = "",
 ) -> Job:
     """A job reading ``entries`` (file, label name) into an ``ImageDataset``.
 
     Yields ``Progress`` (files done, files total) at most 20 times a second and
     checks for cancel between files. Returns the dataset, possibly empty; bad
-    files are listed in its ``skipped`` after the ``skipped`` passed in.
+    files are listed in its ``skipped`` after the ``skipped`` passed in, and
+    warnings while reading a file in its ``notes`` (files named relative to
+    ``root``).
     """
 
     def job(control: JobControl) -> Generator[Any, None, ImageDataset]:
-        images, label_of, left_out = yield from read_each(
-            entries, lambda path: read_image(path, max_side), control, skipped, "reading images")
-        return assemble(images, label_of, name=name, source=source, skipped=left_out)
+        images, label_of, left_out, warned = yield from read_each(
+            entries, lambda path: read_image(path, max_side), control, skipped, "reading images", root)
+        dataset = assemble(images, label_of, name=name, source=source, skipped=left_out)
+        dataset.notes.extend(warned)
+        return dataset
 
     return job
 

@@ -6,6 +6,8 @@ dropped); a file that is not valid UTF-8 is decoded as cp1252, or latin-1 when
 cp1252 fails too, and a note says so. A UTF-16 file (it starts with a UTF-16
 byte-order mark) is decoded as UTF-16. Windows and old-Mac line endings become
 ``\\n``. Several files are joined in sorted order with a blank line between them.
+Python's codecs raise errors, never warnings, so unlike images nothing here
+could reach stderr; a named pipe or device file is refused without being opened.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
-from playground.core.data.dataset import SkippedFile, TextDataset
+from playground.core.data.dataset import TextDataset
+from playground.core.data.file_scan import open_regular
+from playground.core.data.skipped import DAMAGED, UNREADABLE, WRONG_CONTENT, FileProblem, SkippedFile, skip_of
 from playground.core.jobs import Job, JobControl, Progress, Throttle
 
 EXTENSIONS = (".txt", ".text", ".md", ".markdown", ".csv", ".tsv")
@@ -35,18 +39,16 @@ def read_text_chunks(path: Path, control: JobControl) -> Generator[int, None, tu
         ``(text, encoding_note)``; the note is None for plain UTF-8.
 
     Raises:
-        ValueError: the file is not usable text; the message is the reason.
+        FileProblem: (a ``ValueError``) the file is not usable text; the message is the reason.
         JobCancelled: cancel was asked.
     """
+    fh, size = open_regular(path)
     try:
-        size = path.stat().st_size
-        if size == 0:
-            raise ValueError("empty file (0 bytes)")
         buf = bytearray(size)
         view = memoryview(buf)
         got = 0
         utf16 = False
-        with open(path, "rb") as fh:
+        with fh:
             while got < size:
                 control.checkpoint()
                 n = fh.readinto(view[got : got + CHUNK_BYTES])
@@ -55,15 +57,13 @@ def read_text_chunks(path: Path, control: JobControl) -> Generator[int, None, tu
                 if got == 0:
                     utf16 = buf.startswith(_UTF16_BOMS)  # UTF-16 text is full of NUL bytes
                 if not utf16 and buf.find(b"\x00", got, got + n) >= 0:
-                    raise ValueError("binary file (contains NUL bytes), not text")
+                    raise FileProblem("binary file (contains NUL bytes), not text", WRONG_CONTENT)
                 got += n
                 yield got
         view.release()
         del buf[got:]
-    except PermissionError:
-        raise ValueError("permission denied") from None
     except OSError as exc:
-        raise ValueError(f"cannot read the file ({exc.strerror or exc})") from None
+        raise FileProblem(f"cannot read the file ({exc.strerror or exc})", UNREADABLE) from None
     control.checkpoint()
     return _decode(buf, path.name)
 
@@ -73,7 +73,7 @@ def _decode(raw: bytearray, name: str) -> tuple[str, str | None]:
         try:
             return raw.decode("utf-16"), f"decoded {name} as UTF-16"
         except UnicodeDecodeError:
-            raise ValueError("damaged UTF-16 text (odd number of bytes or a broken character)") from None
+            raise FileProblem("damaged UTF-16 text (odd number of bytes or a broken character)", DAMAGED) from None
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError:
@@ -117,12 +117,12 @@ def text_job(
             except StopIteration as stop:
                 text, note = stop.value
             except ValueError as exc:
-                left_out.append(SkippedFile(str(path), str(exc)))
+                left_out.append(skip_of(str(path), exc))
                 before += size
                 continue
             before += size
             if not text:
-                left_out.append(SkippedFile(str(path), "empty file (nothing after the byte-order mark)"))
+                left_out.append(SkippedFile(str(path), "empty file (nothing after the byte-order mark)", DAMAGED))
                 continue
             if "\r" in text:
                 crlf += 1

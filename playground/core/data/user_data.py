@@ -1,10 +1,11 @@
 """Loading the user's own files or folders: what kind of data it is, and a job that reads it.
 
-A folder is searched recursively; hidden files and folders (names starting
-with ".") are ignored. Its modality is the one most of its recognised files
-have (ties go to image, then audio, then text); files of other types are listed
-as skipped, never silently dropped. For images and audio the first-level
-subfolders are the labels (``cats/a.png`` and ``cats/x/b.png`` are both "cats");
+A folder is searched recursively (``folder_listing``: each real folder once,
+links that loop reported, pipes and devices never opened); hidden files and
+folders (names starting with ".") are ignored. Its modality is the one most of
+its recognised files have (ties go to image, then audio, then text); files of
+other types are listed as skipped, never silently dropped. For images and audio
+the first-level subfolders are the labels (``cats/a.png`` and ``cats/x/b.png`` are both "cats");
 files directly in the chosen folder get the label ``"(none)"``, and so does a
 single file.
 """
@@ -17,8 +18,10 @@ from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
-from playground.core.data import audio_files, image_files, text_files
-from playground.core.data.dataset import AudioDataset, ImageDataset, SkippedFile, TextDataset
+from playground.core.data import audio_files, folder_listing, image_files, text_files
+from playground.core.data.dataset import AudioDataset, ImageDataset, TextDataset
+from playground.core.data.folder_listing import ListingError, scan_folder, special_kind
+from playground.core.data.skipped import OTHER_TYPE, SkippedFile, group_skipped
 from playground.core.jobs import Job, JobControl, Progress, run_to_end
 
 EXTENSIONS = {
@@ -59,61 +62,47 @@ def _kinds_we_read() -> str:
 
 def _check_exists(path: Path) -> None:
     try:
-        path.stat()
+        mode = path.stat().st_mode
     except PermissionError:
         raise DataError(f"permission denied: {path}") from None
     except FileNotFoundError:
         raise DataError(f"no such file or folder: {path}") from None
     except OSError as exc:
         raise DataError(f"cannot open {path}: {exc.strerror or exc}") from None
-    if not (path.is_file() or path.is_dir()):
-        raise DataError(f"not a file or folder: {path}")
+    odd = special_kind(mode)
+    if odd is not None:
+        raise DataError(f"{path} is {odd}, not a file or folder; the playground reads files and folders only")
+
+
+def _list(root: Path, control: JobControl | None) -> Generator[Progress, None, tuple[list[Path], list[SkippedFile]]]:
+    try:
+        return (yield from scan_folder(root, control))
+    except ListingError as exc:
+        raise DataError(f"cannot list the folder {root}: {exc.reason}") from None
 
 
 def list_files(root: Path, control: JobControl | None = None) -> tuple[list[Path], list[SkippedFile]]:
-    """Every non-hidden file under ``root``, sorted by relative path.
+    """Every non-hidden regular file under ``root``, sorted by relative path (see ``folder_listing``).
 
     Returns:
-        ``(files, problems)``: ``problems`` lists subfolders that could not be read.
+        ``(files, problems)``: ``problems`` lists subfolders that could not be
+        read, links not followed (loops, repeats, broken) and pipes or devices.
 
     Raises:
         DataError: ``root`` itself cannot be listed.
+        JobCancelled: cancel was asked.
     """
-    files: list[Path] = []
-    problems: list[SkippedFile] = []
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        if control is not None:
-            control.checkpoint()
-        try:
-            with os.scandir(folder) as it:
-                entries = list(it)
-        except PermissionError:
-            if folder == root:
-                raise DataError(f"permission denied: cannot list the folder {root}") from None
-            problems.append(SkippedFile(str(folder), "permission denied (folder not searched)"))
-            continue
-        except OSError as exc:
-            if folder == root:
-                raise DataError(f"cannot list the folder {root}: {exc.strerror or exc}") from None
-            problems.append(SkippedFile(str(folder), f"folder not searched ({exc.strerror or exc})"))
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            try:
-                if entry.is_dir():
-                    stack.append(Path(entry.path))
-                elif entry.is_file():
-                    files.append(Path(entry.path))
-            except OSError:
-                problems.append(SkippedFile(entry.path, "cannot tell whether it is a file or a folder"))
-    files.sort(key=lambda p: p.relative_to(root).parts)
-    return files, problems
+    try:
+        return folder_listing.list_files(root, control)
+    except ListingError as exc:
+        raise DataError(f"cannot list the folder {root}: {exc.reason}") from None
 
 
-def _majority(files: Sequence[Path], root: Path) -> str:
+def _majority(files: Sequence[Path], root: Path, problems: Sequence[SkippedFile] = ()) -> str:
+    if not files and problems:
+        first = problems[0]
+        raise DataError(f"no files in {root}: {len(problems)} entries skipped, e.g. "
+                        f"{os.path.relpath(first.path, root)}: {first.reason}", problems)
     if not files:
         raise DataError(f"empty folder: {root} has no files")
     counts = Counter(modality_of_file(f) for f in files)
@@ -121,18 +110,23 @@ def _majority(files: Sequence[Path], root: Path) -> str:
     if not counts:
         raise DataError(
             f"nothing usable in {root}: {len(files)} file(s), none of them {_kinds_we_read()}",
-            [SkippedFile(str(f), f"not a file type the playground reads ({f.suffix or 'no extension'})")
-             for f in files],
+            [*problems, *(SkippedFile(str(f), f"not a file type the playground reads ({f.suffix or 'no extension'})",
+                                      OTHER_TYPE) for f in files)],
         )
     return max(EXTENSIONS, key=lambda m: counts.get(m, 0))  # max keeps the first of equals
 
 
-def detect_modality(path: str | os.PathLike[str]) -> str:
+def detect_modality(path: str | os.PathLike[str], control: JobControl | None = None) -> str:
     """"image", "text" or "audio" for a file (by extension) or a folder (by majority).
+
+    Args:
+        path: a file or folder.
+        control: checked for cancel while a folder is listed.
 
     Raises:
         DataError: the path does not exist, cannot be read, is an empty folder,
             or holds no file type the playground reads.
+        JobCancelled: cancel was asked.
     """
     path = Path(path).expanduser()
     _check_exists(path)
@@ -144,8 +138,8 @@ def detect_modality(path: str | os.PathLike[str]) -> str:
                 f"use {_kinds_we_read()}"
             )
         return modality
-    files, _ = list_files(path)
-    return _majority(files, path)
+    files, problems = list_files(path, control)
+    return _majority(files, path, problems)
 
 
 def _labelled(root: Path, files: Sequence[Path]) -> list[tuple[Path, str]]:
@@ -173,27 +167,29 @@ def load_path_job(path: str | os.PathLike[str]) -> Job:
 
     def job(control: JobControl) -> Generator[Any, None, UserDataset]:
         yield Progress(0, 0, f"looking in {path}")
+        _check_exists(path)
         if path.is_file():
             modality = detect_modality(path)
             root, chosen, skipped = path.parent, [path], []
             name = path.stem
         else:
-            _check_exists(path)
-            files, skipped = list_files(path, control)
-            modality = _majority(files, path)
+            files, skipped = yield from _list(path, control)
+            modality = _majority(files, path, skipped)
             root, name = path, path.name or str(path)
             chosen = [f for f in files if modality_of_file(f) == modality]
             skipped += [
-                SkippedFile(str(f), f"not {_A_TYPE[modality]} file type ({f.suffix or 'no extension'})")
+                SkippedFile(str(f), f"not {_A_TYPE[modality]} file type ({f.suffix or 'no extension'})", OTHER_TYPE)
                 for f in files
                 if modality_of_file(f) != modality
             ]
         source = str(path)
         dataset: UserDataset
         if modality == "image":
-            reader = image_files.images_job(_labelled(root, chosen), name=name, source=source, skipped=skipped)
+            reader = image_files.images_job(_labelled(root, chosen), name=name, source=source, skipped=skipped,
+                                            root=str(root))
         elif modality == "audio":
-            reader = audio_files.audio_job(_labelled(root, chosen), name=name, source=source, skipped=skipped)
+            reader = audio_files.audio_job(_labelled(root, chosen), name=name, source=source, skipped=skipped,
+                                           root=str(root))
         else:
             reader = text_files.text_job(chosen, name=name, source=source, skipped=skipped)
         dataset = yield from reader(control)
@@ -211,7 +207,7 @@ def _nothing_message(path: Path, modality: str, chosen: list[Path], skipped: lis
         return f"cannot use {path}: {failures[0].reason}"
     example = ""
     if failures:
-        first = failures[0]
+        first = group_skipped(failures)[0].files[0]  # the worst kind of problem: damaged files first
         example = f", e.g. {os.path.relpath(first.path, path)}: {first.reason}"
     return f"no readable {_NOUN[modality]} in {path}: {len(skipped)} file(s) skipped{example}"
 

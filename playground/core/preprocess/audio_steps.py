@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -55,6 +56,14 @@ class AudioMapStep(Step):
         return dataclasses.replace(state, clips=clips, rates=rates), report
 
 
+def _clips(n: int) -> str:
+    return "clip" if n == 1 else "clips"
+
+
+def _joined(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def resample(clip: np.ndarray, rate: int, target: int) -> np.ndarray:
     """Band-limited resampling through the FFT (as scipy.signal.resample).
 
@@ -90,6 +99,14 @@ class Mono(AudioMapStep):
             return clip, rate
         return clip.mean(axis=1, dtype=np.float32), rate
 
+    def run(self, state: AudioState, ctx: RunContext) -> StepRun:
+        new_state, report = yield from super().run(state, ctx)
+        channels = Counter(c.shape[1] for c in state.clips if c.ndim == 2)
+        if channels:
+            parts = [f"{n} {_clips(n)} with {ch} channels" for ch, n in sorted(channels.items(), reverse=True)]
+            report.notes.append(f"{_joined(parts)} mixed down to mono")
+        return new_state, report
+
 
 @register
 class Resample(AudioMapStep):
@@ -102,6 +119,15 @@ class Resample(AudioMapStep):
 
     def map_clip(self, clip: np.ndarray, rate: int) -> tuple[np.ndarray, int]:
         return resample(clip, rate, self["rate"]), self["rate"]
+
+    def run(self, state: AudioState, ctx: RunContext) -> StepRun:
+        new_state, report = yield from super().run(state, ctx)
+        target = self["rate"]
+        rates = Counter(int(r) for r in state.rates if int(r) != target)
+        for rate, n in sorted(rates.items(), reverse=True):
+            lower = " (upsampling adds no detail above the old rate's limit)" if rate < target else ""
+            report.notes.append(f"{n} {_clips(n)} resampled from {rate} Hz to {target} Hz{lower}")
+        return new_state, report
 
 
 @register

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from playground.ui.widgets.skipped_panel import SkippedPanel
 
 SLOT = "datasets"
 NAME_ROLE = Qt.ItemDataRole.UserRole
+SHOWN_NOTES = 5  # notes under the dataset's title; the title's tooltip holds every one
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp)"
 FILE_FILTER = f"Data files (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.txt *.md *.csv *.wav *.flac *.ogg);;{IMAGE_FILTER};;Text (*.txt *.md *.csv);;Audio (*.wav *.flac *.ogg);;All files (*)"
 
@@ -224,13 +226,18 @@ class DatasetsTab(QWidget):
     def _show(self, overview: DatasetOverview) -> None:
         dataset = overview.dataset
         self.message.setVisible(False)
-        notes = "".join(f"<br><i>{n}</i>" for n in dataset.notes)
-        self.title.setText(f"<b>{dataset.name}</b> — {dataset.modality}, {dataset.items:,} items — "
-                           f"licence: {dataset.licence}<br>{dataset.source}{notes}")
+        # Notes name the user's files and quote decoders, so they are escaped; a folder of
+        # photos with broken EXIF data can have hundreds, all of them in the tooltip.
+        notes = "".join(f"<br><i>{html.escape(n)}</i>" for n in dataset.notes[:SHOWN_NOTES])
+        if len(dataset.notes) > SHOWN_NOTES:
+            notes += f"<br><i>… and {len(dataset.notes) - SHOWN_NOTES} more notes (hover to see all)</i>"
+        self.title.setText(f"<b>{html.escape(dataset.name)}</b> — {dataset.modality}, {dataset.items:,} items — "
+                           f"licence: {html.escape(dataset.licence)}<br>{html.escape(dataset.source)}{notes}")
+        self.title.setToolTip("\n".join(dataset.notes))
         view = self._view_for[dataset.modality]
         view.show_overview(overview)
         self.views.setCurrentWidget(view)
-        self.skipped.set_skipped(dataset.skipped)
+        self.skipped.set_skipped(dataset.skipped, dataset.source or None)
         if self._store.get(dataset.name) is None:
             self._store.add(dataset)
         self._store.set_current(dataset)
