@@ -87,7 +87,7 @@ def test_context_window_rule():
     assert [context_window(n, 4, 2) for n in range(1, 12)] == [1, 2, 3, 4, 3, 4, 3, 4, 3, 4, 3]
     assert [context_window(n, 4, 3) for n in range(1, 8)] == [1, 2, 3, 4, 4, 4, 4]  # crop to the last block
     assert [context_window(n, 4, 0) for n in range(1, 10)] == [1, 2, 3, 4, 1, 2, 3, 4, 1]
-    assert default_keep(128) == 96
+    assert default_keep(128) == 64
     with pytest.raises(ValueError, match="keeps 0 to 3"):
         context_window(5, 4, 4)
 

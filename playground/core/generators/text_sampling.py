@@ -16,7 +16,8 @@ Determinism. Each token costs exactly one uniform number u in [0, 1), drawn
 from a CPU ``torch.Generator`` seeded with ``seed``, whatever the settings and
 the device; the token is where u falls in the cumulative filtered
 probabilities (in token-id order, in float64). So the same seed, model and
-settings give the same tokens bit for bit on one machine. With and without the
+settings give the same tokens bit for bit on one machine and thread count (a
+different count may sum in another order). With and without the
 cache the logits agree to float rounding (about 1e-6, see ``gpt.context_window``)
 rather than bit for bit, so the tokens differ only if some u falls within that
 of a boundary between two candidates: about one token in a million.

@@ -55,8 +55,10 @@ class GPTConfig:
 
 
 def default_keep(block_size: int) -> int:
-    """Tokens a full window keeps when it restarts: three quarters of it."""
-    return (3 * block_size) // 4
+    """Tokens a full window keeps when it restarts: half of it, so the model always
+    sees at least half a block, and a restart (recomputing ``keep`` tokens) comes
+    every ``block_size - keep`` tokens: one recomputed token per generated token."""
+    return block_size // 2
 
 
 def context_window(length: int, block_size: int, keep: int) -> int:
@@ -95,9 +97,9 @@ class CausalSelfAttention(nn.Module):
 
     def _qkv(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         n, t, c = x.shape
-        q, k, v = self.c_attn(x).split(c, dim=2)
-        shape = (n, t, self.n_head, c // self.n_head)
-        return q.view(shape).transpose(1, 2), k.view(shape).transpose(1, 2), v.view(shape).transpose(1, 2)  # N x H x T x D
+        qkv = self.c_attn(x).view(n, t, 3, self.n_head, c // self.n_head).permute(2, 0, 3, 1, 4)  # 3 x N x H x T x D
+        q, k, v = qkv.unbind(0)
+        return q, k, v
 
     def forward(self, x: torch.Tensor, cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
         n, t, c = x.shape
@@ -114,7 +116,7 @@ class CausalSelfAttention(nn.Module):
             if t > 1:  # new query i sees the s cached keys and new keys 0..i
                 mask = torch.ones(t, s + t, dtype=torch.bool, device=x.device).tril(diagonal=s)
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
-        y = y.transpose(1, 2).contiguous().view(n, t, c)
+        y = y.transpose(1, 2).reshape(n, t, c)  # heads side by side again
         return self.resid_drop(self.c_proj(y))
 
     def weights_at(self, x: torch.Tensor, position: int) -> torch.Tensor:
