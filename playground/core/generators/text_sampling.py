@@ -19,8 +19,9 @@ probabilities (in token-id order, in float64). So the same seed, model and
 settings give the same tokens bit for bit on one machine and thread count (a
 different count may sum in another order). With and without the
 cache the logits agree to float rounding (about 1e-6, see ``gpt.context_window``)
-rather than bit for bit, so the tokens differ only if some u falls within that
-of a boundary between two candidates: about one token in a million.
+rather than bit for bit, so the tokens differ only when some u falls that close
+to a boundary between two candidates: of the order of once in 10^5 tokens or
+rarer.
 """
 
 from __future__ import annotations

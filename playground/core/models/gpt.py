@@ -81,7 +81,7 @@ class KVCache:
 
     keys: list[torch.Tensor]  # per layer: N x n_head x block_size x head_dim, valid up to `length`
     values: list[torch.Tensor]  # the same shape
-    tokens: torch.Tensor  # int64 N x block_size: the window's ids, recomputed on a restart
+    tokens: torch.Tensor  # int64 N x block_size: the window's ids, to recompute it on a restart
     keep: int  # tokens a full window keeps when it restarts, 0 to block_size - 1
     length: int = 0  # tokens in the window now
     restarts: int = 0  # how many times the window restarted
