@@ -1,1 +1,1 @@
-"""Model families, one per file: DCGAN, the 2D MLP GAN and the judging classifier."""
+"""Model families, one per file: DCGAN, the 2D MLP GAN, the judging classifier and GPT (text)."""
