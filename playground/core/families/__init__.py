@@ -15,3 +15,4 @@ from playground.core.families.registry import all_families, for_data, get, regis
 __all__ = ["CurveGroup", "Family", "FormSpec", "all_families", "for_data", "get", "register", "unregister"]
 
 from playground.core.families import gan as _gan  # noqa: E402,F401  (registers the GAN family)
+from playground.core.families import gpt as _gpt  # noqa: E402,F401  (registers the GPT family)

@@ -18,20 +18,35 @@ import numpy as np
 from playground.core.device import resolve_device
 from playground.core.families.registry import get
 from playground.core.jobs import Job, JobControl
+from playground.core.runs.bundled_models import resolve_model
 from playground.core.runs.checkpoint import CheckpointError, load_checkpoint
+from playground.core.runs.snapshots import list_snapshots, load_snapshot
 
 
-def load_generator(path: str | Path, device: Any = "auto") -> Any:
-    """The generator of the checkpoint (or run folder) at ``path``, on ``device``.
+def load_generator(path: str | Path, device: Any = "auto", *, snapshot: int | None = None) -> Any:
+    """The generator of the checkpoint (or run folder, or bundled model name) at ``path``, on ``device``.
+
+    ``snapshot``: the step of one of the run's weight snapshots to use instead of
+    the final weights (time travel); ``list_snapshots(path)`` lists them.
 
     Raises:
-        CheckpointError: a missing, damaged or unknown checkpoint (one line for the user).
+        CheckpointError: a missing, damaged or unknown checkpoint or snapshot (one line for the user).
         ValueError: an unknown device, or CUDA asked for without a GPU.
     """
     import torch
 
+    path = resolve_model(path)
     dev = resolve_device(device) if isinstance(device, str) else torch.device(device)
     checkpoint = load_checkpoint(path, with_optim=False)
+    if snapshot is not None:
+        found = dict(list_snapshots(checkpoint.path or path))
+        if snapshot not in found:
+            raise CheckpointError(f"{path} has no snapshot at step {snapshot}; it has {sorted(found) or 'none'}")
+        try:
+            checkpoint.networks.update(load_snapshot(found[snapshot]))
+        except ValueError as exc:
+            raise CheckpointError(str(exc)) from None
+        checkpoint.step = snapshot
     try:
         family = get(checkpoint.family)
     except ValueError:

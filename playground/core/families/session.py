@@ -17,7 +17,7 @@ from playground.core.events import Status
 from playground.core.families.base import Family
 from playground.core.jobs import Job, JobControl, until_stopped
 from playground.core.preprocess import default_pipeline, prepare_job, with_labels
-from playground.core.preprocess.prepared import MODALITY_KINDS, data_kinds, kinds_in_words
+from playground.core.preprocess.prepared import MODALITY_KINDS, data_kinds, fingerprint, kinds_in_words
 from playground.core.runs.checkpoint import CheckpointError, load_checkpoint
 from playground.core.training.loop import TrainResult, train_job
 from playground.core.training.settings import Settings
@@ -85,7 +85,8 @@ def session_job(family: Family, dataset: Any, settings: Settings, *, prepared: A
 
         return (yield from train_job(make, fitted.run, family=family.name, model_config=fitted.model.to_dict(),
                                      out_dir=out_dir, resume=checkpoint, pipeline=dict(getattr(data, "pipeline", {}) or {}),
-                                     source=getattr(data, "source", "") or getattr(dataset, "name", ""))(control))
+                                     source=getattr(data, "source", "") or getattr(dataset, "name", ""),
+                                     fingerprint=fingerprint(data))(control))
 
     return job
 

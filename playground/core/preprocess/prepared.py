@@ -8,6 +8,8 @@ family says what it trains on.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,3 +201,19 @@ def data_kinds(data: Any) -> frozenset[str]:
     elif points_of(data) is not None:
         kinds.add("points")
     return frozenset(kinds)
+
+
+def fingerprint(data: Any) -> str:
+    """SHA-256 of prepared data and its pipeline: the same data and preprocessing give the same hex digest."""
+    digest = hashlib.sha256()
+    for name in ("x", "ids", "labels", "points"):
+        array = getattr(data, name, None)
+        if isinstance(array, np.ndarray):
+            digest.update(name.encode() + str(array.dtype).encode() + str(array.shape).encode())
+            digest.update(np.ascontiguousarray(array).tobytes())
+    for name in ("captions", "label_names"):
+        value = getattr(data, name, None)
+        if value is not None:
+            digest.update(json.dumps(list(value), ensure_ascii=False).encode())
+    digest.update(json.dumps(getattr(data, "pipeline", {}) or {}, sort_keys=True, default=str).encode())
+    return digest.hexdigest()

@@ -127,6 +127,15 @@ class Tokenizer:
         tok = self._vocab[token_id]
         return UNK_TEXT if tok == UNK else tok
 
+    def unknown(self, text: str) -> list[str]:
+        """The characters (char) or words (word) of ``text`` the vocabulary lacks, each once, in order;
+        always empty for byte-level BPE, which encodes any text."""
+        if self.kind == "bpe":
+            return []
+        unk = self._ids[UNK]
+        pieces = [piece for _s, _e, token, piece in self.spans(text) if token == unk]
+        return list(dict.fromkeys(pieces))
+
     def spans(self, text: str) -> list[Span]:
         """Each token of ``text`` as (start, end, id, token text), for a coloured view.
 

@@ -9,6 +9,8 @@ Layout of a checkpoint folder (format "playground-checkpoint", version 2)::
     pipeline.json       the preprocessing pipeline that made the training data
     history.json        metric history ({"d_loss": {"steps": [...], "values": [...]}, ...})
     samples.npz         sample history: "steps" int64 (K,), "images" uint8 K x N x H x W x C
+    (other files)       a family's own files (``Checkpoint.files``), e.g. the training text of a
+                        language model, for "is it copying?"
     meta.json           format, version, family, step, "data" (what the family must know of its
                         data: shapes, class names, scaling, vocabulary), "extra", and the
                         SHA-256 of every other file (written last)
@@ -57,6 +59,9 @@ LEGACY_GAN_FORMAT = "playground-gan-checkpoint"  # version 1: GAN checkpoints wr
 SUBFOLDER = "checkpoint"  # inside a run folder
 RUN_FILE = "run.json"  # in a run folder: the settings the run started with (checkpoint cadence, ...)
 REQUIRED = ("model.safetensors", "config.json")  # a copy without these checksummed is not complete
+STANDARD = ("model.safetensors", "optim.safetensors", "state.safetensors", "config.json", "pipeline.json",
+            "history.json", "samples.npz", "meta.json")
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -80,6 +85,7 @@ class Checkpoint:
     history: MetricHistory = field(default_factory=MetricHistory)
     samples: SampleHistory = field(default_factory=SampleHistory)
     extra: dict[str, Any] = field(default_factory=dict)  # elapsed time, learning rates in force, source, ...
+    files: dict[str, bytes] = field(default_factory=dict)  # the family's own files, by plain file name
     version: int = VERSION
     path: Path | None = None
 
@@ -128,6 +134,10 @@ def _write_folder(tmp: Path, ckpt: Checkpoint) -> None:
     buf = io.BytesIO()
     np.savez(buf, **ckpt.samples.arrays())
     blobs["samples.npz"] = buf.getvalue()
+    for name, data in ckpt.files.items():
+        if name in STANDARD or not _FILE_NAME.fullmatch(name):
+            raise ValueError(f"a family's checkpoint file cannot be called {name!r}")
+        blobs[name] = data
     for name, data in blobs.items():
         with open(tmp / name, "wb") as fh:
             fh.write(data)
@@ -357,10 +367,12 @@ def load_checkpoint(path: str | os.PathLike, *, with_optim: bool = True) -> Chec
     for key, value in flat.items():
         net, _, name = key.partition(".")
         networks.setdefault(net, {})[name] = value
+    files = {name: _read(folder, name, sums) or b"" for name in sums if name not in STANDARD and _FILE_NAME.fullmatch(name)}
     ckpt = Checkpoint(
         family=meta["family"], step=int(meta["step"]), model_config=model_config, run_config=run_config,
         data=dict(meta["data"]), networks=networks, pipeline=pipeline if isinstance(pipeline, dict) else {},
-        history=history, samples=samples, extra=dict(meta.get("extra") or {}), version=meta["version"], path=folder,
+        history=history, samples=samples, extra=dict(meta.get("extra") or {}), files=files, version=meta["version"],
+        path=folder,
     )
     if with_optim:
         tensors, opt_meta = _safetensors(_read(folder, "optim.safetensors", sums) or b"", folder, "optim.safetensors")

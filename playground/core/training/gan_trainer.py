@@ -153,6 +153,9 @@ class GANTrainer(Trainer):
     def epoch(self) -> float:
         return self.batches.epoch
 
+    def snapshot_networks(self) -> dict[str, nn.Module]:
+        return {"g_ema": self.gan.g_ema} if self.gan.g_ema is not None else {"g": self.gan.g}
+
     def describe(self) -> str:
         shape = "2D points" if self.kind == "points" else "x".join(str(v) for v in self.data.x.shape[1:])
         return f"training a GAN on {len(self.idx_pool)} items ({shape})"

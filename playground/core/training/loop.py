@@ -18,6 +18,10 @@ optimiser, ``steps_per_s``, ``<items>_per_s`` (``images_per_s``,
 ``tokens_per_s``: the trainer's ``item_noun``), ``epoch``, ``elapsed`` and
 ``eta`` (seconds) and ``memory_mb``.
 
+With a run folder, the networks a generator needs are also kept as weight
+snapshots at ``samples_every`` x 1, 2, 4, ... steps and at the end
+(``runs/snapshots.py``), so a user can watch the model learn.
+
 Cancel takes effect before the next step and writes nothing; ``control.stop()``
 ends the run at the next step and saves (nothing when no step was trained). A
 NaN or infinite loss rolls the networks back to the last logged step, yields
@@ -51,6 +55,7 @@ from playground.core.events import (
 from playground.core.jobs import Job, JobCancelled, JobControl
 from playground.core.runs.checkpoint import SUBFOLDER, Checkpoint, save_checkpoint
 from playground.core.runs.history import MetricHistory, SampleHistory
+from playground.core.runs.snapshots import save_snapshot, snapshot_due
 from playground.core.training.run_config import RunConfig, lr_key
 from playground.core.training.trainer import Trainer, check_part
 
@@ -69,7 +74,7 @@ class TrainResult:
 
 def train_job(make_trainer: MakeTrainer, run: RunConfig, *, family: str, model_config: Mapping[str, Any] | None = None,
               out_dir: str | Path | None = None, resume: Checkpoint | None = None,
-              pipeline: dict[str, Any] | None = None, source: str = "") -> Job:
+              pipeline: dict[str, Any] | None = None, source: str = "", fingerprint: str = "") -> Job:
     """A job that trains the trainer ``make_trainer(device)`` builds and returns a ``TrainResult``.
 
     Args:
@@ -81,10 +86,13 @@ def train_job(make_trainer: MakeTrainer, run: RunConfig, *, family: str, model_c
         resume: a loaded checkpoint (with optimiser and trainer state) to continue.
         pipeline: the preprocessing pipeline that made the data (saved with checkpoints).
         source: the data's name, saved with checkpoints.
+        fingerprint: the SHA-256 of the prepared data and its pipeline, saved with checkpoints
+            (a receipt names it, so an output can be traced to its training data).
     """
 
     def job(control: JobControl) -> Generator[Any, None, TrainResult]:
-        state = _Run(make_trainer, run, family, dict(model_config or {}), out_dir, resume, pipeline or {}, source)
+        extra = {"source": source, "data_sha256": fingerprint}
+        state = _Run(make_trainer, run, family, dict(model_config or {}), out_dir, resume, pipeline or {}, extra)
         return (yield from state.run(control))
 
     return job
@@ -92,9 +100,9 @@ def train_job(make_trainer: MakeTrainer, run: RunConfig, *, family: str, model_c
 
 class _Run:
     def __init__(self, make_trainer: MakeTrainer, run: RunConfig, family: str, model_config: dict[str, Any],
-                 out_dir: Any, resume: Checkpoint | None, pipeline: dict[str, Any], source: str) -> None:
+                 out_dir: Any, resume: Checkpoint | None, pipeline: dict[str, Any], extra: dict[str, Any]) -> None:
         self.make_trainer, self.cfg, self.family, self.model_config = make_trainer, run, family, model_config
-        self.out_dir, self.resume, self.pipeline, self.source = out_dir, resume, pipeline, source
+        self.out_dir, self.resume, self.pipeline, self.extra = out_dir, resume, pipeline, extra
         self.history, self.samples = MetricHistory(), SampleHistory()
         self.start_step, self.elapsed0, self.train_time = 0, 0.0, 0.0
 
@@ -224,12 +232,16 @@ class _Run:
                     if kind not in active_alerts:
                         yield Status(alert.message, alert.level)
                 active_alerts = set(alerts)
+            if self.out_dir is not None and cfg.snapshots and snapshot_due(step, cfg.samples_every) and step < end:
+                self._snapshot(step)
             if self.out_dir is not None and cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < end:
                 checkpoint_path = self._save(step)
                 yield CheckpointSaved(step, checkpoint_path)
             yield Progress(step, end, f"step {step}/{end}")
         finished = step >= end or self.train_time >= budget
         if self.out_dir is not None and step > self.start_step:
+            if cfg.snapshots:
+                self._snapshot(step)
             checkpoint_path = self._save(step)
             yield CheckpointSaved(step, checkpoint_path)
         elif self.out_dir is not None:
@@ -267,8 +279,12 @@ class _Run:
             return None
         ckpt = checkpoint_of(self.trainer, family=self.family, step=step, run=self.cfg, model_config=self.model_config,
                              history=self.history, samples=self.samples, pipeline=self.pipeline,
-                             extra={"elapsed": self.elapsed0 + self.train_time, "source": self.source})
+                             extra={**self.extra, "elapsed": self.elapsed0 + self.train_time})
         return str(save_checkpoint(Path(self.out_dir) / SUBFOLDER, ckpt))
+
+    def _snapshot(self, step: int) -> None:
+        networks = {name: net.state_dict() for name, net in self.trainer.snapshot_networks().items()}
+        save_snapshot(self.out_dir, step, self.family, networks)
 
 
 def checkpoint_of(trainer: Trainer, *, family: str, step: int, run: RunConfig, model_config: Mapping[str, Any],
@@ -281,4 +297,5 @@ def checkpoint_of(trainer: Trainer, *, family: str, step: int, run: RunConfig, m
         optimizers={name: opt.state_dict() for name, opt in trainer.optimizers().items()},
         state=trainer.get_state(), pipeline=dict(pipeline or {}), history=history or MetricHistory(),
         samples=samples or SampleHistory(), extra={**(extra or {}), "learning_rates": trainer.learning_rates()},
+        files=trainer.files(),
     )

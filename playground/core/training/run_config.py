@@ -34,6 +34,7 @@ class RunConfig:
     metrics_every: int = 10  # emit losses and speed every N steps
     samples_every: int = 100  # show samples (and measure quality) every M steps
     checkpoint_every: int = 500  # write a checkpoint every K steps (0: only at the end)
+    snapshots: bool = True  # keep the weights at samples_every x 1, 2, 4, 8... steps and the end (time travel)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "learning_rates", {str(k): float(v) for k, v in dict(self.learning_rates).items()})

@@ -11,6 +11,8 @@ override the rest:
     alerts()         plain-language warnings from the metric history
     get_state()      RNG states and counters, so a resumed run equals an uninterrupted one
     data_info()      what a generator needs to know of the data (shapes, names, scaling)
+    files()          the family's own files kept with a checkpoint (a language model's training text)
+    snapshot_networks()  what the run's weight snapshots keep (the networks generation needs)
 """
 
 from __future__ import annotations
@@ -80,6 +82,14 @@ class Trainer:
     def get_state(self) -> dict[str, Any]:
         """RNG states and counters (tensors or JSON values) that a resumed run must continue from."""
         return {}
+
+    def files(self) -> dict[str, bytes]:
+        """The family's own files to keep with a checkpoint (say, the training text), by file name."""
+        return {}
+
+    def snapshot_networks(self) -> dict[str, nn.Module]:
+        """The networks a generator needs: what the run's weight snapshots keep (default: all)."""
+        return self.networks()
 
     def set_state(self, state: dict[str, Any]) -> None:
         pass
