@@ -42,3 +42,18 @@ def test_loading_a_named_pipe_as_a_pipeline_says_so_instead_of_freezing_the_wind
         timer.join()
     assert "not a regular file" in editor.error()
 
+
+def test_the_points_view_shares_one_brush_per_colour(qtbot):
+    # A brush per point made pyqtgraph render every symbol on its own: the GUI froze for
+    # 0.3-1.8 s each time a 2D dataset was picked (the monkey's slowest action).
+    from playground.core.data.overview import DatasetOverview
+    from playground.ui.tabs.dataset_views import LABEL_COLOURS, PointsView
+
+    view = PointsView()
+    qtbot.addWidget(view)
+    dataset = load_bundled("toy-grid")
+    view.show_overview(DatasetOverview(dataset=dataset))
+    brushes = view.scatter.data["brush"]
+    assert len(brushes) == len(dataset) and len({id(b) for b in brushes}) <= len(LABEL_COLOURS)
+    colours = {b.color().getRgb() for b in brushes}
+    assert len(colours) == min(len(dataset.label_names), len(LABEL_COLOURS))
