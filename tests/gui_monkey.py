@@ -56,9 +56,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-LINE_TEXTS = ("", "0", "-1", "1", "2e-4", "0.002", "1e-8", "0.5", "1.5", "1e999", "-0", "nan", "inf", "-inf", "abc",
-              " 0.001 ", "1,5", "0x1F", "9" * 400, "caf\u00e9 \u20ac \U0001f600", "\u0000", "1e-400")
-TYPED_TEXTS = ("", "0", "-1", "7", "42", "123456789012", "3.5", "-0.25", "1e3", "abc", " ", "+-", "0x10", "99.999")
+# Text for fields: mostly a plausible value (so a form gets valid again and a run can
+# start), otherwise something hostile. Typed text must be ASCII (see the module docstring).
+LEGAL_TEXTS = ("0.002", "2e-4", "1e-3", "0.0005", "1", "7", "42", "0.5")
+LINE_TEXTS = ("", "0", "-1", "1e-8", "1.5", "1e999", "-0", "nan", "inf", "-inf", "abc", " 0.001 ", "1,5", "0x1F",
+              "9" * 400, "caf\u00e9 \u20ac \U0001f600", "\u0000", "1e-400")
+TYPED_TEXTS = ("", "0", "-1", "123456789012", "3.5", "-0.25", "1e3", "abc", " ", "+-", "0x10", "99.999")
 PLAIN_TEXTS = ("", "hello", "a b c\n" * 50, "\u00e9\u00e8 \u4e2d\u6587 \U0001f600", "x" * 20_000, "\t\n\r")
 KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown,
         Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Tab, Qt.Key.Key_Backspace,
@@ -102,7 +105,7 @@ class DialogAnswers:
             return int(code.value)
 
         def text(*_a: Any, **_k: Any) -> tuple[str, bool]:
-            value = answers.rng.choice(LINE_TEXTS)
+            value = answers.rng.choice(LEGAL_TEXTS + LINE_TEXTS)
             answers.note(f"input dialog -> {value[:30]!r}")
             return value, bool(value)
 
@@ -234,8 +237,10 @@ def describe(widget: QWidget) -> str:
 class Monkey:
     """Random actions on ``window``, each logged; ``step()`` performs one."""
 
-    def __init__(self, window: QMainWindow, qtbot, rng: random.Random, drops: tuple[str, ...], root: str = ""):  # noqa: ANN001
-        self.window, self.qtbot, self.rng, self.drops, self.root = window, qtbot, rng, drops, root
+    def __init__(self, window: QMainWindow, qtbot, rng: random.Random, drops: tuple[str, ...], root: str = "",  # noqa: ANN001
+                 jobs: Callable[[], list[str]] = list):
+        self.window, self.qtbot, self.rng, self.drops, self.root, self.jobs = window, qtbot, rng, drops, root, jobs
+        self._jobs_seen: list[str] = []
         self.log: list[str] = []  # one line per action, and one per dialog it answered
         self.count = 0
         self.uses: dict[Any, int] = {}  # per target: the least used get picked more often
@@ -292,6 +297,10 @@ class Monkey:
             self.log[line] += f" -> {self.short(detail)}"
         self.slowest = sorted(self.slowest + [(seconds, self.log[line])], reverse=True)[:10]
         self.qtbot.wait(self.rng.choice(WAITS_MS))
+        jobs = sorted(self.jobs())
+        if jobs != self._jobs_seen:
+            self._jobs_seen = jobs
+            self.note(f"jobs running: {', '.join(jobs) or 'none'}")
 
     # -- discovery ----------------------------------------------------------
     def _widgets(self, kind: type | tuple[type, ...], focusable: bool = False) -> list[Any]:
@@ -333,14 +342,14 @@ class Monkey:
         if combo.count() == 0:
             return "empty"
         if combo.isEditable() and self.rng.random() < 0.3:
-            return self._type(combo, self.rng.choice(TYPED_TEXTS))
+            return self._type(combo, self._text_for(TYPED_TEXTS))
         index = self.rng.randrange(combo.count())
         combo.setCurrentIndex(index)
         return repr(combo.itemText(index))
 
     def _spin(self, spin: QAbstractSpinBox) -> str:
         if not isinstance(spin, (QSpinBox, QDoubleSpinBox)) or self.rng.random() < 0.25:
-            return self._type(spin, self.rng.choice(TYPED_TEXTS))
+            return self._type(spin, self._text_for(TYPED_TEXTS))
         lo, hi = spin.minimum(), spin.maximum()
         pick = self.rng.random()
         if pick < 0.25:
@@ -365,8 +374,8 @@ class Monkey:
 
     def _line(self, edit: QLineEdit) -> str:
         if self.rng.random() < 0.4:
-            return self._type(edit, self.rng.choice(TYPED_TEXTS))
-        text = self.rng.choice(LINE_TEXTS)
+            return self._type(edit, self._text_for(TYPED_TEXTS))
+        text = self._text_for(LINE_TEXTS)
         edit.setText(text)
         edit.editingFinished.emit()  # what Enter or leaving the field does, even for text a validator refuses
         return f"setText({text[:30]!r})"
@@ -375,6 +384,9 @@ class Monkey:
         text = self.rng.choice(PLAIN_TEXTS)
         edit.setPlainText(text)
         return f"setPlainText({text[:20]!r})"
+
+    def _text_for(self, hostile: tuple[str, ...]) -> str:
+        return self.rng.choice(LEGAL_TEXTS if self.rng.random() < 0.65 else hostile)
 
     def _type(self, widget: QWidget, text: str) -> str:
         assert text.isascii()  # QTest.keyClicks aborts the process on other text (PySide6 6.11)

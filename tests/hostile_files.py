@@ -32,6 +32,19 @@ class HostilePaths:
         return self.folders + self.files + self.checkpoints
 
 
+def _write_digits(root: Path) -> None:
+    from PIL import Image
+
+    from playground.core.data.bundled import load_bundled
+
+    mnist = load_bundled("mnist-5k")
+    for label in range(3):
+        folder = root / str(label)
+        folder.mkdir(parents=True)
+        for i in np.flatnonzero(mnist.labels == label)[:20]:
+            Image.fromarray(mnist.images[i].squeeze()).save(folder / f"{i}.png")
+
+
 def _tiny_checkpoint(run: Path) -> None:
     """A real two-step GAN run folder (tiny preset, 8x8 digits), written through the core."""
     from playground.core.data.bundled import load_bundled
@@ -82,6 +95,8 @@ def make_hostile_paths(root: Path) -> HostilePaths:
     root.mkdir(parents=True, exist_ok=True)
     good_images = root / "good-images"
     write_good_images(good_images)
+    digits = root / "digits"  # a small dataset a user might train on: 60 MNIST digits in label folders
+    _write_digits(digits)
     bad_images = root / "damaged-images"
     write_bad_images(bad_images)
     empty = root / "empty-folder"
@@ -142,7 +157,7 @@ def make_hostile_paths(root: Path) -> HostilePaths:
              empty, root / "saved" / "ok.png", root / "saved" / "ok.gif", root / "saved" / "ok.json",
              root / "saved" / "spaces and ünïcode.png"]
     (root / "saved").mkdir()
-    folders = [good_images, bad_images, empty, loop, audio, text, mixed, unreadable, runs, root / "missing-folder",
+    folders = [digits, good_images, bad_images, empty, loop, audio, text, mixed, unreadable, runs, root / "missing-folder",
                root / "whole.wav"]
     files = [root / "whole.wav", root / "truncated.wav", root / "not-utf8.txt", root / "empty.txt",
              good_images / "cats" / "a.png", bad_images / "truncated.png", bad_images / "bomb_error.png",

@@ -80,7 +80,7 @@ def test_random_actions_raise_nothing_and_leave_no_job_running(qtbot, qtlog, tmp
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
-    monkey = Monkey(window, qtbot, rng, drops=hostile.everything(), root=str(hostile_root))
+    monkey = Monkey(window, qtbot, rng, drops=hostile.everything(), root=str(hostile_root), jobs=window.runner.active_jobs)
     DialogAnswers(rng, hostile.folders + hostile.checkpoints, hostile.files, hostile.saves, monkey.note).install(monkeypatch)
     seen_logs = len(qtlog.records)
     with trouble.watching(), Watchdog(ACTION_LIMIT_S, lambda: _report(monkey)) as watchdog:
