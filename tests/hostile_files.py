@@ -17,8 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from PIL import Image
 
 from make_bad_files import png_bytes, write_audio, write_bad_images, write_good_images
+from playground.core.data.bundled import load_bundled
+from playground.core.data.dataset import ImageDataset
+from playground.core.preprocess import default_pipeline
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,6 @@ class HostilePaths:
 
 
 def _write_digits(root: Path) -> None:
-    from PIL import Image
-
-    from playground.core.data.bundled import load_bundled
-
     mnist = load_bundled("mnist-5k")
     for label in range(3):
         folder = root / str(label)
@@ -47,8 +47,6 @@ def _write_digits(root: Path) -> None:
 
 def _tiny_checkpoint(run: Path) -> None:
     """A real two-step GAN run folder (tiny preset, 8x8 digits), written through the core."""
-    from playground.core.data.bundled import load_bundled
-    from playground.core.data.dataset import ImageDataset
     from playground.core.jobs import collect
     from playground.core.training.gan_config import GANConfig
     from playground.core.training.gan_session import gan_session_job
@@ -70,13 +68,13 @@ def _damaged_checkpoints(good: Path, root: Path) -> list[Path]:
         out.append(target)
         return target
 
+    broken = b"\x10\x00\x00\x00\x00\x00\x00\x00{broken"  # a safetensors header that claims 16 bytes of JSON
     ckpt = copy("ckpt-broken-weights") / "checkpoint"
-    (ckpt / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{broken")
+    (ckpt / "model.safetensors").write_bytes(broken)  # caught by its checksum
     ckpt = copy("ckpt-broken-weights-checksum-ok") / "checkpoint"
-    data = b"\x10\x00\x00\x00\x00\x00\x00\x00{broken"
-    (ckpt / "model.safetensors").write_bytes(data)
+    (ckpt / "model.safetensors").write_bytes(broken)  # with a matching checksum: safetensors must refuse it
     meta = json.loads((ckpt / "meta.json").read_text())
-    meta["sha256"]["model.safetensors"] = hashlib.sha256(data).hexdigest()
+    meta["sha256"]["model.safetensors"] = hashlib.sha256(broken).hexdigest()
     (ckpt / "meta.json").write_text(json.dumps(meta))
     for name, change in (("ckpt-version-null", {"version": None}), ("ckpt-version-text", {"version": "two"}),
                          ("ckpt-step-null", {"step": None}), ("ckpt-meta-list", None)):
@@ -91,7 +89,7 @@ def _damaged_checkpoints(good: Path, root: Path) -> list[Path]:
 
 
 def make_hostile_paths(root: Path) -> HostilePaths:
-    """Write every hostile path under ``root`` (a fresh folder); takes about a second."""
+    """Write every hostile path under ``root`` (a fresh folder); a few seconds, most of it a two-step GAN run."""
     root.mkdir(parents=True, exist_ok=True)
     good_images = root / "good-images"
     write_good_images(good_images)
@@ -137,9 +135,6 @@ def make_hostile_paths(root: Path) -> HostilePaths:
     (pipelines / "list.json").write_text("[1, 2, 3]")
     (pipelines / "wrong-kind.json").write_text(json.dumps({"modality": "video", "steps": [{"kind": "explode"}]}))
     (pipelines / "not-utf8.json").write_bytes(b"\xff\xfe{}")
-    from playground.core.data.bundled import load_bundled
-    from playground.core.preprocess import default_pipeline
-
     for name in ("mnist-5k", "first-names"):
         default_pipeline(load_bundled(name)).save(pipelines / f"{name}.json")
 
