@@ -91,7 +91,9 @@ def test_generate_asks_for_a_code_only_of_a_model_with_codes(tmp_path):
 def test_bench_gan_prints_side_by_side_figures():
     done = cli("bench", "gan", "--json", "--preset", "tiny", "--steps", "6", "--bare-steps", "3", "--rounds", "2")
     assert done.returncode == 0, done.stderr
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(done.stdout.strip().splitlines()) == 1  # --json: only the object on stdout, progress on stderr
+    assert "trying thread counts" in done.stderr and "[100%] done" in done.stderr
+    figures = json.loads(done.stdout)
     assert len(figures["ratio_by_round"]) == 2 and len(figures["steps_per_s_bare_runs"]) == 3
     for key in ("steps_per_s_bare", "steps_per_s_app", "ratio", "ui_lateness_ms_p50", "ui_lateness_ms_p99",
                 "ui_lateness_ms_max", "gui_thread_cpu_share"):

@@ -1,4 +1,9 @@
-"""``python -m playground bench gan --json``: training speed bare vs in the app, and GUI lateness."""
+"""``python -m playground bench gan|soak|startup --json``: training speed bare vs in the app,
+GUI lateness, memory over a long run in the window, and start-up time.
+
+Progress goes to stderr (a bar on a terminal, plain lines otherwise), so the
+JSON object on stdout stays clean.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,9 @@ import sys
 import numpy as np
 
 from playground.cli import UserError
+from playground.cli.progress import ProgressReporter
+
+SOAK_SETTLE_S = 120.0  # memory may grow while the run warms up; after this it should stay flat
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,6 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     gan.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     gan.add_argument("--json", action="store_true", help="print only the JSON object")
     gan.set_defaults(func=run_bench_gan)
+    soak = sub.add_parser("soak", help="the app's memory (RSS) while the default GAN trains in the real window")
+    soak.add_argument("--minutes", type=float, default=10.0, help="how long to train")
+    soak.add_argument("--interval", type=float, default=30.0, help="seconds between RSS samples")
+    soak.add_argument("--dataset", default="mnist-5k")
+    soak.add_argument("--preset", default="default")
+    soak.add_argument("--json", action="store_true", help="print only the JSON object")
+    soak.set_defaults(func=run_bench_soak)
     startup = sub.add_parser("startup", help="seconds from launch to the window being shown")
     startup.add_argument("--runs", type=int, default=5)
     startup.add_argument("--json", action="store_true", help="print only the JSON object")
@@ -46,14 +61,17 @@ def run_bench_gan(args: argparse.Namespace) -> int:
         device = resolve_device(args.device)
     except ValueError as exc:
         raise UserError(str(exc)) from None
+    progress = ProgressReporter()
     data = prepare(dataset, default_pipeline(dataset))[0]
     fitted = family.fit(settings, data)
 
     def make_trainer(dev):  # the same trainer, batches and device placement as the loop's
         return family.make_trainer(fitted, data, dev, {})
 
-    log = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr))
-    log(f"bare loop on {describe_device(device)}: trying thread counts")
+    log = (lambda *a: None) if args.json else progress.line
+    rounds = max(1, args.rounds)
+    phases = 2 + 2 * rounds  # thread counts, opening the window, then an app run and a bare run per round
+    progress.update(0, phases, f"bare loop on {describe_device(device)}: trying thread counts")
     if device.type == "cuda":
         threads, bare, rates = 0, bare_steps_per_s(make_trainer, args.device, args.bare_steps), {}
     else:
@@ -62,33 +80,39 @@ def run_bench_gan(args: argparse.Namespace) -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from playground.app import build_main_window
-    from playground.cli.screenshot_cmd import wait_until
     from playground.ui.bench import app_steps_per_s
 
+    progress.update(1, phases, f"opening the window on {args.dataset}")
     app = QApplication.instance() or QApplication([])
-    window = build_main_window()
-    window.resize(1400, 850)
-    window.show()
-    window.datasets_tab.select(args.dataset)
-    wait_until(app, lambda: window.datasets_tab.shown_overview() is not None and not window.datasets_tab.is_loading(), 60)
+    window = _open_window(app, args.dataset)
     warmup = 20
     app_settings = settings.replace(steps=args.steps + warmup, cpu_threads=threads, checkpoint_every=0)
     # The machine's speed drifts (other jobs, clocks): each app run is compared with the mean
     # of the bare runs just before and just after it, and the median round is reported.
     bare_runs, app_runs, ratios, lateness, gui_cpu = [bare], [], [], [], []
     try:
-        for r in range(max(1, args.rounds)):
+        for r in range(rounds):
+            done = 2 + 2 * r
+            what = f"round {r + 1}/{rounds}: app run"
+            progress.update(done, phases, what)
             log(f"app, round {r + 1}: {args.steps} steps through the job runner with the Train tab redrawing")
-            result = app_steps_per_s(app, window, app_settings, warmup_steps=warmup)
+            steps = app_settings.run.steps
+
+            def on_step(step: int, done: int = done, what: str = what, steps: int = steps) -> None:
+                progress.update(done + min(step, steps) / steps, phases, f"{what}, step {step}/{steps}")
+
+            result = app_steps_per_s(app, window, app_settings, warmup_steps=warmup, on_step=on_step)
             app_runs.append(result.steps_per_s)
             gui_cpu.append(result.gui_cpu_share)
             lateness.append(result.lateness_ms)
+            progress.update(done + 1, phases, f"round {r + 1}/{rounds}: bare run")
             bare_runs.append(bare_steps_per_s(make_trainer, args.device, args.bare_steps, threads=threads))
             ratios.append(result.steps_per_s / ((bare_runs[-2] + bare_runs[-1]) / 2))
             log(f"  app {app_runs[-1]:.2f} steps/s, bare after {bare_runs[-1]:.2f}, ratio {ratios[-1]:.3f}")
     finally:
         window.close()
+    progress.update(phases, phases, "done")
+    progress.close()
     late = np.concatenate(lateness) if sum(len(v) for v in lateness) else np.zeros(1)
     figures = {
         "dataset": args.dataset,
@@ -107,6 +131,75 @@ def run_bench_gan(args: argparse.Namespace) -> int:
         "ui_timer_ticks": int(len(late)),
         "gui_thread_cpu_share": round(float(np.median(gui_cpu)), 4),
         "app_steps_timed_per_round": args.steps,
+    }
+    print(json.dumps(figures, indent=None if args.json else 2))
+    return 0
+
+
+def _open_window(app, dataset: str):  # noqa: ANN001, ANN202 - Qt types imported late
+    """The app's real window, shown offscreen, with ``dataset`` loaded and shown."""
+    from playground.app import build_main_window
+    from playground.cli.screenshot_cmd import wait_until
+
+    window = build_main_window()
+    window.resize(1400, 850)
+    window.show()
+    window.datasets_tab.select(dataset)
+    if not wait_until(app, lambda: window.datasets_tab.shown_overview() is not None
+                      and not window.datasets_tab.is_loading(), 60):
+        window.close()
+        raise UserError(f"{dataset} did not load within 60 s")
+    return window
+
+
+def run_bench_soak(args: argparse.Namespace) -> int:
+    """Train in the real window for ``--minutes`` and sample the process's RSS: does memory leak?"""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if not args.minutes > 0 or not args.interval > 0:
+        raise UserError("--minutes and --interval must be more than 0")
+    from playground.core import families
+    from playground.core.data.bundled import load_bundled
+
+    try:
+        load_bundled(args.dataset)
+        # As many steps as the form allows: the run must outlast the soak (the default's 2000 would end it early).
+        settings = families.get("gan").preset(args.preset, steps=10_000_000)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+    from PySide6.QtWidgets import QApplication
+
+    from playground.ui.bench import growth_after, soak
+
+    progress = ProgressReporter()
+    total_s = args.minutes * 60
+    progress.update(0, total_s, f"opening the window on {args.dataset}")
+    app = QApplication.instance() or QApplication([])
+    window = _open_window(app, args.dataset)
+
+    def on_sample(seconds: float, rss: float, step: int) -> None:
+        progress.update(min(seconds, total_s), total_s, f"soak {seconds:.0f}/{total_s:.0f} s: RSS {rss:.0f} MB, step {step}")
+
+    try:
+        result = soak(app, window, settings, args.minutes, args.interval, on_sample=on_sample)
+    except RuntimeError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        window.close()
+    progress.update(total_s, total_s, "done")
+    progress.close()
+    growth = growth_after(result.seconds, result.rss_mb, SOAK_SETTLE_S)
+    figures = {
+        "dataset": args.dataset,
+        "preset": args.preset,
+        "minutes": args.minutes,
+        "interval_s": args.interval,
+        "seconds": result.seconds,
+        "rss_mb": result.rss_mb,
+        "growth_after_2min_mb": None if growth is None else round(growth, 1),
+        "rss_peak_after_2min_mb": max((r for t, r in zip(result.seconds, result.rss_mb) if t >= SOAK_SETTLE_S), default=None),
+        "steps": result.steps,
+        "training_running_at_end": result.running_at_end,
     }
     print(json.dumps(figures, indent=None if args.json else 2))
     return 0

@@ -7,6 +7,7 @@ list and leaves the last good pipeline in place.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -257,6 +258,9 @@ class PipelineEditor(QWidget):
             return
         path, _ = QFileDialog.getOpenFileName(self, "Load a pipeline", "", JSON_FILTER)
         if not path:
+            return
+        if os.path.exists(path) and not os.path.isfile(path):  # reading a named pipe would block the GUI for good
+            self._fail(f"Could not load the pipeline: {path} is not a regular file")
             return
         try:
             pipeline = Pipeline.load(path)
