@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from playground.core.generators.text_sampling import (
+from playground.core.models.gpt_sampling import (
     SamplingSettings,
     TokenChoice,
     branch_prompt,
@@ -188,7 +188,7 @@ def test_branch_continues_from_the_chosen_candidate():
 
 
 def test_sampling_does_not_import_training():
-    code = ("import sys, playground.core.generators.text_sampling\n"
+    code = ("import sys, playground.core.models.gpt_sampling\n"
             "bad = [m for m in sys.modules if m.startswith('playground.core.training')]\n"
             "assert not bad, bad\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

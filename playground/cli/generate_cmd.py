@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import sys
 from typing import Any
 
 from playground.cli import UserError
@@ -27,6 +28,31 @@ def register(subparsers: Any) -> None:
     ggan.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     ggan.add_argument("--out", required=True, help="output .npz ('images' uint8 N x H x W [x C])")
     ggan.set_defaults(func=run_generate_gan)
+    gtext = gen_sub.add_parser("text", help="continue a prompt with a GPT (the bundled Shakespeare model by default)")
+    gtext.add_argument("--prompt", required=True, help="the text to continue")
+    gtext.add_argument("--checkpoint", default="shakespeare", help="a checkpoint or run folder, or a bundled model's name")
+    gtext.add_argument("--max-tokens", type=int, default=200, help="tokens to add")
+    gtext.add_argument("--temperature", type=float, default=0.8)
+    gtext.add_argument("--top-k", type=int, default=0, help="keep only the k most likely tokens (0: all)")
+    gtext.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling: keep the most likely tokens up to p")
+    gtext.add_argument("--seed", type=int, default=0, help="the same seed gives the same text")
+    gtext.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    gtext.add_argument("--out", help="also save prompt and text with a receipt (a .txt file) for 'verify'")
+    gtext.set_defaults(func=run_generate_text)
+
+    evaluate = subparsers.add_parser("eval", help="measure a trained model")
+    eval_sub = evaluate.add_subparsers(dest="model", metavar="MODEL", required=True)
+    etext = eval_sub.add_parser("text", help="a GPT's loss on a text file, in nats per character")
+    etext.add_argument("--checkpoint", default="shakespeare", help="a checkpoint or run folder, or a bundled model's name")
+    etext.add_argument("--file", required=True, help="a text file (UTF-8, or cp1252/Latin-1 as the app reads them)")
+    etext.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    etext.add_argument("--json", action="store_true", help="print only the JSON object")
+    etext.set_defaults(func=run_eval_text)
+
+    verify = subparsers.add_parser("verify", help="regenerate a saved output from its receipt: is it identical?")
+    verify.add_argument("file", help="a text, PNG or WAV saved with a receipt")
+    verify.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
+    verify.set_defaults(func=run_verify)
 
 
 def load_model(path: str, device: str, family: str) -> Any:
@@ -107,3 +133,72 @@ def _size(n: float) -> str:
             return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
         n /= 1024
     return f"{n:,.1f} PB"
+
+
+def run_generate_text(args: argparse.Namespace) -> int:
+    from playground.cli.outputs import output_file, write_output
+    from playground.core.families.generators import text_receipt
+    from playground.core.generators.receipts import text_with_receipt
+    from playground.core.generators.text_generator import TextRequest
+
+    out = output_file(args.out, (".txt",)) if args.out is not None else None
+    try:
+        request = TextRequest(args.prompt, args.max_tokens, args.temperature, args.top_k, args.top_p, args.seed)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    gen = load_model(args.checkpoint, args.device, "gpt")
+    try:
+        result = gen.generate(request)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if result.unknown:
+        shown = ", ".join(repr(ch) for ch in result.unknown[:10])
+        print(f"note: this model's tokenizer does not know {shown}: the model saw them as 'unknown'", file=sys.stderr)
+    print(result.text)
+    if out is not None:
+        receipt = text_receipt(args.checkpoint, gen, result)
+        write_output(out, text_with_receipt(receipt, args.prompt, result.text).encode("utf-8"))
+        print(f"saved {out} with its receipt", file=sys.stderr)
+    return 0
+
+
+def run_eval_text(args: argparse.Namespace) -> int:
+    import json
+
+    from playground.core.data.user_data import DataError, load_path
+
+    gen = load_model(args.checkpoint, args.device, "gpt")
+    try:
+        dataset = load_path(args.file)
+    except DataError as exc:
+        raise UserError(str(exc)) from None
+    if dataset.modality != "text":
+        raise UserError(f"{args.file} is not a text file ({dataset.modality})")
+    try:
+        nats, chars, unknown = gen.nats_per_char(gen.clean(dataset.text))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    figures = {"nats_per_char": round(nats, 4), "characters": chars, "unknown_characters": unknown}
+    if not args.json:
+        print(f"{args.file}: {nats:.3f} nats per character over {chars:,} characters ({unknown:,} unknown)")
+    else:
+        print(json.dumps(figures))
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from playground.core.families.generators import verify_text
+
+    path = Path(args.file)
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read {path}: {exc}") from None
+    try:
+        verdict = verify_text(content, args.device)
+    except ValueError as exc:
+        raise UserError(f"{path}: {exc}") from None
+    print(verdict.message)
+    return 0 if verdict.identical else 1

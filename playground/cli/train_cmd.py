@@ -25,6 +25,13 @@ def register(subparsers: Any) -> None:
     gan.add_argument("--labels", help="keep only these label names, comma-separated (the data diet)")
     gan.add_argument("--conditional", action="store_true", help="class-conditional G and D")
     gan.set_defaults(func=run_train_gan)
+    text = train_sub.add_parser("text", help="train a GPT on a bundled text")
+    add_run_arguments(text, family="GPT", example="shakespeare or first-names",
+                      presets="tiny, default (2 CPU cores), long, names or cuda (default: default)")
+    text.add_argument("--tokenizer", choices=("char", "word", "bpe"), default="char",
+                      help="characters (the default), words, or byte-level BPE")
+    text.add_argument("--vocab-size", type=int, default=512, help="vocabulary size for word and bpe tokens")
+    text.set_defaults(func=run_train_text)
 
 
 def _labels(dataset: Any, labels: str | None) -> list[str] | None:
@@ -49,3 +56,20 @@ def run_train_gan(args: argparse.Namespace) -> int:
     labels = _labels(dataset, args.labels)
     settings = build_settings(family, args, MODALITY_KINDS[dataset.modality], conditional=args.conditional)
     return run_training(family, dataset, settings, args, labels=labels)
+
+
+def run_train_text(args: argparse.Namespace) -> int:
+    from playground.core import families
+    from playground.core.preprocess import default_pipeline, make_step
+
+    family = families.get("gpt")
+    dataset = load_dataset(args.dataset, ("text",), "a GPT trains on text")
+    pipeline = default_pipeline(dataset)
+    try:
+        tokenise = make_step("text", "tokenise", kind=args.tokenizer, vocab_size=args.vocab_size)
+    except ValueError as exc:
+        raise UserError(f"--tokenizer {args.tokenizer} --vocab-size {args.vocab_size}: {exc}") from None
+    pipeline = pipeline.replaced(len(pipeline.steps) - 1, tokenise)
+    settings = build_settings(family, args, frozenset({"tokens"}))
+    return run_training(family, dataset, settings, args, pipeline=pipeline,
+                        run_info={"tokenizer": args.tokenizer, "vocab_size": args.vocab_size})

@@ -96,7 +96,7 @@ def fmt_time(seconds: float) -> str:
 
 
 def run_training(family: Any, dataset: Any, settings: Any, args: argparse.Namespace, *,
-                 labels: list[str] | None = None, run_info: dict[str, Any] | None = None) -> int:
+                 labels: list[str] | None = None, pipeline: Any = None, run_info: dict[str, Any] | None = None) -> int:
     """Run the session in this thread; exit code 0, or a UserError for the user's mistakes."""
     from playground.cli.outputs import run_folder
     from playground.core.atomic import write_text_atomic
@@ -114,7 +114,7 @@ def run_training(family: Any, dataset: Any, settings: Any, args: argparse.Namesp
     try:
         write_text_atomic(out / RUN_FILE, json.dumps(info, indent=1))
         # The same session as the Train tab, without the family's extra phase (the GAN's judge).
-        gen = session_job(family, dataset, settings, labels=labels, out_dir=out, extras=False,
+        gen = session_job(family, dataset, settings, labels=labels, pipeline=pipeline, out_dir=out, extras=False,
                           resume_from=out if args.resume else None)(control)
         with open(out / "metrics.jsonl", "a" if args.resume else "w", encoding="utf-8") as log:
             while True:

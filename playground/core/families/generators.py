@@ -10,6 +10,7 @@ needs (no discriminator, no optimisers).
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 from playground.core.device import resolve_device
 from playground.core.families.registry import get
 from playground.core.jobs import Job, JobControl
+from playground.core.generators.receipts import Receipt, read_text_receipt, sha256
 from playground.core.runs.bundled_models import resolve_model
 from playground.core.runs.checkpoint import CheckpointError, load_checkpoint
 from playground.core.runs.snapshots import list_snapshots, load_snapshot
@@ -47,6 +49,7 @@ def load_generator(path: str | Path, device: Any = "auto", *, snapshot: int | No
         except ValueError as exc:
             raise CheckpointError(str(exc)) from None
         checkpoint.step = snapshot
+        checkpoint.weights_sha256 = sha256(found[snapshot].read_bytes())
     try:
         family = get(checkpoint.family)
     except ValueError:
@@ -68,3 +71,44 @@ def interpolation_job(checkpoint: str | Path, seed_a: int, seed_b: int, steps: i
         yield  # no events
 
     return job
+
+
+def text_receipt(model: str, generator: Any, result: Any, snapshot: int | None = None) -> Receipt:
+    """The receipt of a text a GPT wrote (``model``: what loads it again, a path or a bundled name)."""
+    req = result.request
+    request = {"prompt": req.prompt, "max_tokens": req.max_tokens, "temperature": req.temperature, "top_k": req.top_k,
+               "top_p": req.top_p, "seed": req.seed, "prompt_ids": list(result.prompt_ids)}
+    ck = generator.checkpoint
+    return Receipt("gpt", str(model), ck.weights_sha256, str(ck.extra.get("data_sha256", "")), request,
+                   sha256(result.text), snapshot)
+
+
+@dataclass(frozen=True)
+class Verification:
+    identical: bool  # the same model made the same output again
+    message: str  # what was found, in words
+    output: Any = None  # what was generated this time
+
+
+def verify_text(content: str, device: Any = "cpu") -> Verification:
+    """Regenerate a saved text from its receipt and say whether it is identical.
+
+    Raises:
+        ValueError: no receipt in ``content``, or its model cannot be loaded.
+    """
+    from playground.core.generators.text_generator import TextRequest
+
+    receipt, saved = read_text_receipt(content)
+    generator = load_generator(receipt.model, device, snapshot=receipt.snapshot)
+    if generator.checkpoint.weights_sha256 != receipt.model_sha256:
+        return Verification(False, f"the model at {receipt.model} is not the one that wrote this text "
+                                   "(its weights changed since): it cannot be reproduced")
+    req = receipt.request
+    request = TextRequest(req["prompt"], req["max_tokens"], req["temperature"], req["top_k"], req["top_p"], req["seed"])
+    result = generator.generate(request, prompt_ids=list(req["prompt_ids"]))
+    if sha256(result.text) == receipt.output_sha256:
+        edited = "" if saved.endswith(result.text) else " (the text in the file was edited since)"
+        return Verification(True, f"identical: the same model, prompt, seed and settings wrote the same "
+                                  f"{len(result.text):,} characters again{edited}", result)
+    return Verification(False, "different: the model wrote another text this time (another torch build or "
+                               "thread count can change the arithmetic)", result)

@@ -16,7 +16,7 @@ from typing import Any
 from playground.core.events import Status
 from playground.core.families.base import Family
 from playground.core.jobs import Job, JobControl, until_stopped
-from playground.core.preprocess import default_pipeline, prepare_job, with_labels
+from playground.core.preprocess import Pipeline, default_pipeline, prepare_job, with_labels
 from playground.core.preprocess.prepared import MODALITY_KINDS, data_kinds, fingerprint, kinds_in_words
 from playground.core.runs.checkpoint import CheckpointError, load_checkpoint
 from playground.core.training.loop import TrainResult, train_job
@@ -24,13 +24,13 @@ from playground.core.training.settings import Settings
 
 
 def session_job(family: Family, dataset: Any, settings: Settings, *, prepared: Any = None,
-                labels: list[str] | None = None, out_dir: str | Path | None = None,
+                labels: list[str] | None = None, pipeline: Pipeline | None = None, out_dir: str | Path | None = None,
                 resume_from: str | Path | None = None, extras: bool = True) -> Job:
     """Job: train a model of ``family`` on ``dataset`` and return a ``TrainResult``.
 
     Args:
-        dataset: a dataset (prepared here with its default pipeline, keeping only
-            ``labels`` if given), unless ``prepared`` is given.
+        dataset: a dataset (prepared here with ``pipeline`` or its default pipeline,
+            keeping only ``labels`` if given), unless ``prepared`` is given.
         prepared: data already prepared by the Preprocess tab.
         settings: the family's settings and the run settings (fitted to the data here).
         out_dir: run folder for checkpoints (None: nothing written).
@@ -53,11 +53,11 @@ def session_job(family: Family, dataset: Any, settings: Settings, *, prepared: A
         if data is None and not family.accepts & MODALITY_KINDS.get(modality, frozenset()):
             raise refuse(str(modality))  # before spending time on preparing it
         if data is None:
-            pipeline = default_pipeline(dataset)
+            steps = pipeline or default_pipeline(dataset)
             if labels:
-                pipeline = with_labels(pipeline, labels)
-            yield Status(f"preparing {dataset.name} with its default pipeline")
-            stopped, pair = yield from until_stopped(prepare_job(dataset, pipeline)(control), control)
+                steps = with_labels(steps, labels)
+            yield Status(f"preparing {dataset.name} with {'its default' if pipeline is None else 'the given'} pipeline")
+            stopped, pair = yield from until_stopped(prepare_job(dataset, steps)(control), control)
             if stopped:
                 return (yield from _stopped_early("while preparing the data"))
             data, _report = pair

@@ -21,7 +21,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from playground.core.generators.text_sampling import SamplingSettings, TokenChoice, branch_prompt, generate_tokens
+from playground.core.models.gpt_sampling import SamplingSettings, TokenChoice, branch_prompt, generate_tokens
 from playground.core.models.gpt import GPT
 from playground.core.models.text_model_config import TextModelConfig
 from playground.core.preprocess.tokenizer import Tokenizer
@@ -124,6 +124,22 @@ class TextGenerator:
         if max_tokens is None:
             max_tokens = max(0, len(result.choices) - index - 1)
         return self.generate(dataclasses.replace(result.request, max_tokens=max_tokens), prompt_ids=ids)
+
+    def clean(self, text: str) -> str:
+        """``text`` through the cleaning steps the training text went through (its pipeline before Tokenise)."""
+        from playground.core.preprocess.pipeline import Pipeline
+        from playground.core.preprocess.text_steps import TextStep
+
+        if not self.checkpoint.pipeline:
+            return text
+        try:
+            pipeline = Pipeline.from_dict(self.checkpoint.pipeline)
+        except ValueError:
+            return text
+        for step in pipeline.enabled_steps():
+            if isinstance(step, TextStep):
+                text, _notes = step.transform(text)
+        return text
 
     # ---- explaining and scoring ----------------------------------------------------------------------------
     def attention(self, ids: list[int], position: int) -> np.ndarray:

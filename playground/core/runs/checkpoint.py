@@ -86,6 +86,7 @@ class Checkpoint:
     samples: SampleHistory = field(default_factory=SampleHistory)
     extra: dict[str, Any] = field(default_factory=dict)  # elapsed time, learning rates in force, source, ...
     files: dict[str, bytes] = field(default_factory=dict)  # the family's own files, by plain file name
+    weights_sha256: str = ""  # SHA-256 of the weights generation uses (model.safetensors, or a snapshot file)
     version: int = VERSION
     path: Path | None = None
 
@@ -372,7 +373,7 @@ def load_checkpoint(path: str | os.PathLike, *, with_optim: bool = True) -> Chec
         family=meta["family"], step=int(meta["step"]), model_config=model_config, run_config=run_config,
         data=dict(meta["data"]), networks=networks, pipeline=pipeline if isinstance(pipeline, dict) else {},
         history=history, samples=samples, extra=dict(meta.get("extra") or {}), files=files, version=meta["version"],
-        path=folder,
+        path=folder, weights_sha256=sums.get("model.safetensors", ""),
     )
     if with_optim:
         tensors, opt_meta = _safetensors(_read(folder, "optim.safetensors", sums) or b"", folder, "optim.safetensors")

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from playground.core.events import TextSample, View
-from playground.core.generators.text_sampling import SamplingSettings, generate_tokens
+from playground.core.models.gpt_sampling import SamplingSettings, generate_tokens
 from playground.core.models.gpt import GPT
 from playground.core.models.text_model_config import VAL_SHARE, TextModelConfig
 from playground.core.training.run_config import RunConfig

@@ -1,0 +1,74 @@
+"""Receipts: what made an output, so anyone can regenerate it and check it is identical.
+
+A receipt names the model (its checkpoint or bundled name, and the SHA-256 of
+its weights), the training data and pipeline (their fingerprint), the request
+(prompt, seed, sampler settings) and the SHA-256 of the output. Saved outputs
+carry one: a text file in its header, a PNG in its text fields, a WAV in its
+metadata. Verifying loads the model, checks its weights are the ones named,
+generates again and compares the hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+APP = "Generative AI Playground"
+TEXT_MARK = "# receipt: "  # the header line of a saved text that holds the receipt
+
+
+@dataclass(frozen=True)
+class Receipt:
+    family: str  # "gpt", "diffusion", "gan"
+    model: str  # what loads the model again: a checkpoint folder or a bundled model's name
+    model_sha256: str  # SHA-256 of its weights (model.safetensors, or the snapshot file)
+    data_sha256: str  # fingerprint of the prepared training data and its pipeline
+    request: dict[str, Any]  # prompt, seed, sampler settings: everything the generator was asked
+    output_sha256: str  # SHA-256 of the output's bytes (UTF-8 text, uint8 pixels, int16 samples)
+    snapshot: int | None = None  # the weight snapshot's step, if one was used (time travel)
+    app: str = field(default=APP)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Receipt:
+        """ValueError when ``text`` is not a receipt of this app."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"the receipt is not valid JSON ({exc.msg})") from None
+        if not isinstance(data, dict) or data.get("app") != APP:
+            raise ValueError("this is not a receipt of the Generative AI Playground")
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise ValueError(f"the receipt is incomplete or has unknown fields ({exc})") from None
+
+
+def sha256(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+def text_with_receipt(receipt: Receipt, prompt: str, text: str) -> str:
+    """A saved text: a header a person can read (with the receipt on one line), a blank line, then
+    the prompt and what the model wrote."""
+    req = receipt.request
+    settings = ", ".join(f"{k.replace('_', ' ')} {req[k]}" for k in ("temperature", "top_k", "top_p", "seed", "max_tokens")
+                         if k in req)
+    lines = [f"# {APP}: text written by a {receipt.family.upper()} model ({receipt.model})",
+             f"# settings: {settings}", f"{TEXT_MARK}{receipt.to_json()}", "#", "", prompt + text]
+    return "\n".join(lines)
+
+
+def read_text_receipt(content: str) -> tuple[Receipt, str]:
+    """(receipt, the saved prompt and text) of a text saved by ``text_with_receipt``."""
+    header, sep, body = content.partition("\n#\n\n")
+    for line in header.splitlines():
+        if line.startswith(TEXT_MARK):
+            if not sep:
+                raise ValueError("the text after the receipt is missing")
+            return Receipt.from_json(line[len(TEXT_MARK):]), body
+    raise ValueError("this file has no receipt: it was not saved by the Generative AI Playground")
