@@ -99,6 +99,14 @@ def test_a_note_keeps_its_pitch_through_mel_and_griffin_lim(midi):
     assert estimate.voiced and abs(cents_off(estimate.f0, midi)) < 25
 
 
+def test_silence_stays_silent_and_a_quiet_note_stays_quiet():
+    assert mel_to_audio(log_mel(torch.zeros(RATE)), iterations=4).abs().max() == 0
+    quiet = _note(81, amplitude=0.005)  # a soft high note, -46 dB: the mel floor must not drown it in noise
+    rebuilt = mel_to_audio(log_mel(quiet))
+    assert 0.5 < float(rebuilt.square().mean().sqrt() / quiet.square().mean().sqrt()) < 1.5
+    assert abs(cents_off(estimate_f0(rebuilt.numpy(), RATE).f0, 81)) < 25
+
+
 def _inconsistency(wave: torch.Tensor, magnitude: torch.Tensor) -> float:
     """How far the waveform's STFT magnitude is from the target (spectral convergence)."""
     spec = torch.stft(wave, CFG.n_fft, CFG.hop, window=torch.hann_window(CFG.n_fft), return_complex=True)

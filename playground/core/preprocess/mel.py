@@ -166,6 +166,7 @@ def mel_to_magnitude(log_mel_spec: torch.Tensor, config: MelConfig = MelConfig()
 
     Starts from the pseudo-inverse clipped at zero and takes ``iterations`` Lee-Seung
     multiplicative steps on ||M x - y||^2 with x >= 0 (0 keeps the clipped pseudo-inverse).
+    Mel values at ``log_floor`` count as silence (y is the mel value minus the floor).
 
     Args:
         log_mel_spec: float n_mels x T or B x n_mels x T, as ``log_mel`` returns.
@@ -179,7 +180,9 @@ def mel_to_magnitude(log_mel_spec: torch.Tensor, config: MelConfig = MelConfig()
         raise ValueError(f"iterations must be >= 0, got {iterations}")
     basis = _bank(config, y.device)
     inverse = _pseudo_inverse(config.sample_rate, config.n_fft, config.n_mels, config.fmin, config.fmax).to(y.device)
-    target = torch.exp(y)  # B x n_mels x T
+    # The floor is silence, not a faint sound: left in, it would come back as broadband noise,
+    # loudest in the wide high bands (whose area-normalised filters are lowest).
+    target = torch.clamp(torch.exp(y) - config.log_floor, min=0.0)  # B x n_mels x T
     x = torch.clamp(torch.matmul(inverse, target), min=0.0) + 1e-8  # B x F x T
     numerator = torch.matmul(basis.T, target)  # B x F x T
     for _ in range(iterations):  # M^T (M x), not (M^T M) x: n_mels << F makes this far cheaper
