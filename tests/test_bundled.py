@@ -129,14 +129,16 @@ def test_first_names_are_one_title_case_name_per_line():
     assert all(n[:1].isupper() and n[1:].islower() and n.isalpha() for n in names)
 
 
-def _instrument_notes() -> AudioDataset:
+@pytest.fixture(scope="module")
+def notes() -> AudioDataset:
+    """The instrument notes, loaded once: decoding them takes seconds."""
     data = load_bundled("instrument-notes")
     assert isinstance(data, AudioDataset)
     return data
 
 
-def test_instrument_notes_are_two_second_notes_of_16_instruments():
-    data = _instrument_notes()
+def test_instrument_notes_are_two_second_notes_of_16_instruments(notes):
+    data = notes
     assert tuple(data.label_names) == BUNDLED_INSTRUMENTS
     assert 1800 < len(data) < 2100 and len(data) == _index()["instrument-notes"]["items"]
     assert set(data.sample_rates.tolist()) == {16000}
@@ -152,8 +154,8 @@ def test_instrument_notes_are_two_second_notes_of_16_instruments():
         AudioDataset("bad", data.clips[:2], data.sample_rates[:2], data.labels[:2], data.label_names, heldout=[1, 0])
 
 
-def test_every_semitone_of_each_range_at_three_loudnesses():
-    data = _instrument_notes()
+def test_every_semitone_of_each_range_at_three_loudnesses(notes):
+    data = notes
     assert data.pitches is not None and data.velocities is not None
     ranges = _index()["instrument-notes"]["ranges"]
     for k, name in enumerate(data.label_names):
@@ -172,8 +174,8 @@ def test_every_semitone_of_each_range_at_three_loudnesses():
     assert np.median(loud / soft) > 2.0
 
 
-def test_every_caption_names_its_instrument_note_and_maybe_loudness():
-    data = _instrument_notes()
+def test_every_caption_names_its_instrument_note_and_maybe_loudness(notes):
+    data = notes
     assert data.captions is not None and data.pitches is not None and data.velocities is not None
     phrasings = set()
     for caption, label, pitch, velocity in zip(data.captions, data.labels, data.pitches, data.velocities, strict=True):
@@ -188,8 +190,8 @@ def test_every_caption_names_its_instrument_note_and_maybe_loudness():
     assert len({p.split(" ")[0] for p in phrasings}) >= 4  # varied phrasings, not one template
 
 
-def test_held_out_pairs_are_every_fifth_note_and_recorded():
-    data = _instrument_notes()
+def test_held_out_pairs_are_every_fifth_note_and_recorded(notes):
+    data = notes
     assert data.heldout is not None and data.heldout.dtype == np.bool_ and data.pitches is not None
     entry = _index()["instrument-notes"]
     assert 0.18 < data.heldout.mean() < 0.22
