@@ -666,30 +666,67 @@ def build_first_names(tmp: Path) -> dict:
 # ---------------------------------------------------------------- instrument-notes
 
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
-# (General MIDI program, 0-based; label)
+# (General MIDI program, 0-based; label; lowest and highest MIDI note, sounding). Ranges
+# of the orchestral instruments from S. Adler, "The Study of Orchestration", 3rd ed.
+# (Norton, 2002); of the others from the table in Wikipedia, "Range (music)". Piano,
+# organ and harp span five to seven octaves; they are capped at C2-C6 to keep the set small.
+# A note the SoundFont has no sample for renders silent and is left out (violin A#6).
 INSTRUMENTS = [
-    (0, "piano"),
-    (11, "vibraphone"),
-    (19, "organ"),
-    (21, "accordion"),
-    (24, "guitar"),
-    (33, "bass"),
-    (40, "violin"),
-    (42, "cello"),
-    (46, "harp"),
-    (56, "trumpet"),
-    (57, "trombone"),
-    (60, "french horn"),
-    (65, "saxophone"),
-    (68, "oboe"),
-    (71, "clarinet"),
-    (73, "flute"),
+    (0, "piano", 36, 84),  # A0-C8, capped
+    (11, "vibraphone", 53, 89),  # F3-F6
+    # Reed organ (harmonium), five octaves, capped. Not GM 19, Church Organ: from A#4 up its
+    # FluidR3 samples add a 5 1/3' quint, so the waveform repeats an octave below the key.
+    (20, "organ", 36, 84),
+    (21, "accordion", 53, 93),  # treble keyboard of 41 keys, F3-A6
+    (24, "guitar", 40, 83),  # nylon strings, E2-B5 (written an octave higher)
+    (33, "bass", 28, 67),  # electric bass, 4 strings and 24 frets, E1-G4
+    (40, "violin", 55, 100),  # G3-E7
+    (42, "cello", 36, 81),  # C2-A5
+    (46, "harp", 36, 84),  # Cb1-G#7, capped
+    (56, "trumpet", 52, 84),  # B-flat trumpet, E3-C6 (written F#3-D6)
+    (57, "trombone", 40, 77),  # tenor trombone, E2-F5
+    (60, "french horn", 35, 77),  # horn in F, B1-F5 (written F#2-C6)
+    (65, "saxophone", 49, 80),  # alto saxophone, Db3-Ab5 (written Bb3-F6)
+    (68, "oboe", 58, 93),  # Bb3-A6
+    (71, "clarinet", 50, 94),  # B-flat clarinet, D3-Bb6 (written E3-C7)
+    (73, "flute", 60, 96),  # C4-C7
 ]
-PITCHES = list(range(48, 81, 2))  # MIDI 48 (C3) .. 80 (G#5), 17 pitches
+# 16 kHz keeps every fundamental (the highest, E7, is 2.6 kHz) and several harmonics below
+# the 8 kHz Nyquist limit, matches the default audio pipeline and halves the size of 32 kHz.
 SAMPLE_RATE = 16000
-FADE_OUT = (0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, SAMPLE_RATE * 30 // 1000))).astype(
-    np.float32
-)
+CLIP_S, HOLD_S, SLOT_S = 2.0, 1.5, 3.0  # clip length; key held; render spacing (silence after)
+CLIP = int(CLIP_S * SAMPLE_RATE)
+FADE_OUT = (0.5 + 0.5 * np.cos(np.linspace(0.0, np.pi, SAMPLE_RATE * 50 // 1000))).astype(np.float32)
+STREAM_GAP = 2048  # silence after each clip in an Ogg stream: a long Vorbis block, so no block mixes two notes
+# Held out of training: every fifth note of each instrument, counted from the third note of
+# its range, in all loudnesses, where another instrument plays that pitch.
+HELDOUT_EVERY, HELDOUT_FROM = 5, 2
+VORBIS_LEVEL = 0.6  # libsndfile compression level (0 best quality .. 1 smallest); Vorbis quality 0.4
+
+
+def _note_sequence(program: int, pitches: list[int], velocity: int) -> bytes:
+    """A Standard MIDI File playing ``pitches`` one by one, ``SLOT_S`` apart.
+
+    Each note is held ``HOLD_S``; at ``CLIP_S`` an All Sound Off (CC 120) cuts any tail, so
+    every slot renders as that note alone would (checked against single renders: the same
+    samples from the end of the note's first 64-sample block on).
+    """
+    ticks = 960  # per second: 480 per quarter at the default 120 bpm
+    events = [(0, bytes([0xC0, program]))]
+    for i, pitch in enumerate(pitches):
+        start = round(i * SLOT_S * ticks)
+        events += [
+            (start, bytes([0x90, pitch, velocity])),
+            (start + round(HOLD_S * ticks), bytes([0x80, pitch, 0])),
+            (start + round(CLIP_S * ticks), bytes([0xB0, 120, 0])),
+        ]
+    events.append((round(len(pitches) * SLOT_S * ticks), bytes([0xFF, 0x2F, 0x00])))
+    track, last = b"", 0
+    for tick, event in events:
+        track += _vlq(tick - last) + event
+        last = tick
+    header = b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480)
+    return header + b"MTrk" + struct.pack(">I", len(track)) + track
 
 
 def _vlq(n: int) -> bytes:
@@ -699,110 +736,193 @@ def _vlq(n: int) -> bytes:
     return bytes(reversed(out))
 
 
-def note_midi(program: int, pitch: int, velocity: int = 100) -> bytes:
-    """A one-note Standard MIDI File: note on at 0 s, off at 0.75 s, end at 1.5 s (120 bpm)."""
-    tpq = 480  # ticks per quarter; 960 ticks per second at the default 120 bpm
-    track = (
-        _vlq(0)
-        + bytes([0xC0, program])
-        + _vlq(0)
-        + bytes([0x90, pitch, velocity])
-        + _vlq(720)
-        + bytes([0x80, pitch, 0])
-        + _vlq(720)
-        + bytes([0xFF, 0x2F, 0x00])
-    )
-    return (
-        b"MThd"
-        + struct.pack(">IHHH", 6, 0, 1, tpq)
-        + b"MTrk"
-        + struct.pack(">I", len(track))
-        + track
-    )
+def render_notes(program: int, pitches: list[int], velocity: int, work: Path) -> np.ndarray:
+    """float32 len(pitches) x CLIP mono clips, rendered in one fluidsynth run (loading the
+    150 MB SoundFont once per run, not per note)."""
+    import soundfile as sf
+
+    mid, wav = work / f"{program}_{velocity}.mid", work / f"{program}_{velocity}.wav"
+    mid.write_bytes(_note_sequence(program, pitches, velocity))
+    # Float output: no dither noise, so renders are reproducible. No reverb or chorus.
+    cmd = ["fluidsynth", "-ni", "-q", "-R", "0", "-C", "0", "-g", "0.8", "-r", str(SAMPLE_RATE),
+           "-O", "float", "-T", "wav", "-F", str(wav), str(SOUNDFONT), str(mid)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    audio, rate = sf.read(wav, dtype="float32", always_2d=True)
+    assert rate == SAMPLE_RATE
+    mono = audio.mean(axis=1)
+    mono = np.pad(mono, (0, max(0, round(len(pitches) * SLOT_S * SAMPLE_RATE) - len(mono))))
+    starts = [round(i * SLOT_S * SAMPLE_RATE) for i in range(len(pitches))]
+    for start in starts:  # All Sound Off silenced each tail within two 64-sample blocks
+        assert np.abs(mono[start + CLIP + 128 : start + round(SLOT_S * SAMPLE_RATE)]).max() < 1e-6
+    clips = np.stack([mono[s : s + CLIP] for s in starts])
+    clips[:, -len(FADE_OUT) :] *= FADE_OUT  # long releases would end in a click
+    return clips
 
 
-def _register(pitch: int) -> str:
-    return "low" if pitch < 59 else "middle" if pitch < 70 else "high"
+def _crc_table() -> list[int]:
+    """The CRC-32 lookup table of Ogg pages (polynomial 0x04C11DB7, no reflection)."""
+    table = []
+    for byte in range(256):
+        r = byte << 24
+        for _ in range(8):
+            r = ((r << 1) ^ 0x04C11DB7) if r & 0x80000000 else (r << 1)
+        table.append(r & 0xFFFFFFFF)
+    return table
+
+
+_OGG_CRC = _crc_table()
+
+
+def _ogg_with_serial(data: bytes, serial: int) -> bytes:
+    """``data`` with every Ogg page's stream serial set to ``serial`` (and CRCs redone).
+
+    libsndfile picks a random serial per stream; fixing it makes rebuilds byte-identical.
+    Page layout and CRC (polynomial 0x04C11DB7, no reflection): RFC 3533, section 6.
+    """
+    out = bytearray(data)
+    pos = 0
+    while pos < len(out):
+        assert out[pos : pos + 4] == b"OggS", "not an Ogg page"
+        segments = out[pos + 26]
+        size = 27 + segments + sum(out[pos + 27 : pos + 27 + segments])
+        out[pos + 14 : pos + 18] = struct.pack("<I", serial)
+        out[pos + 22 : pos + 26] = b"\0\0\0\0"
+        crc = 0
+        for byte in out[pos : pos + size]:
+            crc = ((crc << 8) & 0xFFFFFFFF) ^ _OGG_CRC[(crc >> 24) ^ byte]
+        out[pos + 22 : pos + 26] = struct.pack("<I", crc)
+        pos += size
+    return bytes(out)
+
+
+def encode_stream(clips: np.ndarray, serial: int) -> tuple[bytes, list[int]]:
+    """One Ogg Vorbis stream holding ``clips`` (N x CLIP) with ``STREAM_GAP`` silence after
+    each; returns the bytes and each clip's first sample in the decoded stream. One stream
+    per instrument rather than one per clip: a Vorbis header with its codebooks is about
+    3.5 kB, as much as a whole compressed clip."""
+    import soundfile as sf
+
+    padded = np.pad(clips, ((0, 0), (0, STREAM_GAP)))
+    buf = io.BytesIO()
+    with sf.SoundFile(buf, "w", SAMPLE_RATE, 1, format="OGG", subtype="VORBIS",
+                      compression_level=VORBIS_LEVEL) as fh:
+        samples = padded.reshape(-1)
+        # In chunks: one big write overflows the stack in libvorbis, which alloca()s a buffer
+        # as long as the pending input (libsndfile issue #1095).
+        for start in range(0, len(samples), 16384):
+            fh.write(samples[start : start + 16384])
+    return _ogg_with_serial(buf.getvalue(), serial), [i * (CLIP + STREAM_GAP) for i in range(len(clips))]
+
+
+def instrument_note_table() -> list[tuple[int, int, int, bool]]:
+    """(label, MIDI pitch, velocity, held out) of every clip, in stored order.
+
+    A pitch that only one instrument plays (the bass below B1) is never held out: a model
+    could not have learned it from any other instrument.
+    """
+    from playground.core.data.note_captions import LOUDNESS_VELOCITY
+
+    def shared(label: int, pitch: int) -> bool:
+        return any(low <= pitch <= high for k, (_, _, low, high) in enumerate(INSTRUMENTS) if k != label)
+
+    rows = []
+    for label, (_program, _name, low, high) in enumerate(INSTRUMENTS):
+        for pitch in range(low, high + 1):
+            heldout = (pitch - low) % HELDOUT_EVERY == HELDOUT_FROM and shared(label, pitch)
+            rows += [(label, pitch, velocity, heldout) for velocity in LOUDNESS_VELOCITY.values()]
+    for label, pitch, _, heldout in rows:
+        if heldout:
+            others = [r for r in rows if r[0] != label and r[1] == pitch and not r[3]]
+            assert others, f"{INSTRUMENTS[label][1]} at MIDI {pitch}: no other instrument trains this pitch"
+    return rows
 
 
 def build_instrument_notes(tmp: Path) -> dict:
     import soundfile as sf
 
+    from playground.core.data.note_captions import BUNDLED_INSTRUMENTS, LOUDNESS_VELOCITY, caption_for
+    from playground.core.metrics.pitch import note_name
+
+    assert tuple(name for _, name, _, _ in INSTRUMENTS) == BUNDLED_INSTRUMENTS
     versions = ensure_debs(["fluidsynth", "fluid-soundfont-gm"])
     work = tmp / "notes"
     work.mkdir(exist_ok=True)
-    clips, labels, pitches, captions = [], [], [], []
-    for label, (program, instrument) in enumerate(INSTRUMENTS):
-        for pitch in PITCHES:
-            mid, wav = work / f"{program}_{pitch}.mid", work / f"{program}_{pitch}.wav"
-            mid.write_bytes(note_midi(program, pitch))
-            # Float output: no dither noise, so renders are reproducible. No reverb or chorus.
-            cmd = [
-                "fluidsynth",
-                "-ni",
-                "-q",
-                "-R",
-                "0",
-                "-C",
-                "0",
-                "-g",
-                "0.8",
-                "-r",
-                str(SAMPLE_RATE),
-                "-O",
-                "float",
-                "-T",
-                "wav",
-                "-F",
-                str(wav),
-                str(SOUNDFONT),
-                str(mid),
-            ]
-            subprocess.run(cmd, check=True, capture_output=True)
-            audio, rate = sf.read(wav, dtype="float32", always_2d=True)
-            assert rate == SAMPLE_RATE
-            mono = np.zeros(SAMPLE_RATE, dtype=np.float32)
-            n = min(SAMPLE_RATE, len(audio))
-            mono[:n] = audio[:n].mean(axis=1)
-            mono[-len(FADE_OUT) :] *= FADE_OUT  # long releases (organ) would end in a click
-            if np.abs(mono).max() < 1e-3:
-                print(f"  dropped silent render: {instrument} at MIDI {pitch}")
-                continue
-            clips.append(mono)
-            labels.append(label)
-            pitches.append(pitch)
-            article = "an" if instrument[0] in "aeiou" else "a"
-            captions.append(f"a {_register(pitch)} note on {article} {instrument}")
-        print(f"  {instrument}: done", flush=True)
-    stacked = np.stack(clips)
-    gain = 0.9 / float(np.abs(stacked).max())  # one gain for all clips keeps relative loudness
-    pcm = np.round(np.clip(stacked * gain, -1.0, 1.0) * 32767).astype(np.int16)
+    table = instrument_note_table()  # checks the held-out rule before the slow part
+    rendered: dict[tuple[int, int, int], np.ndarray] = {}
+    for label, (program, instrument, low, high) in enumerate(INSTRUMENTS):
+        pitches = list(range(low, high + 1))
+        for velocity in LOUDNESS_VELOCITY.values():
+            clips = render_notes(program, pitches, velocity, work)
+            rendered.update({(label, p, velocity): c for p, c in zip(pitches, clips, strict=True)})
+        print(f"  {instrument}: {len(pitches)} notes x {len(LOUDNESS_VELOCITY)} loudnesses", flush=True)
+    silent = [row for row in table if np.abs(rendered[row[:3]]).max() < 1e-3]
+    dropped = sorted({f"{INSTRUMENTS[label][1]} {note_name(pitch)}" for label, pitch, _, _ in silent})
+    if dropped:
+        print(f"  left out, silent in the SoundFont: {', '.join(dropped)}", flush=True)
+    table = [row for row in table if row not in silent]
+    clips = np.stack([rendered[(label, pitch, velocity)] for label, pitch, velocity, _ in table])
+    clips *= 0.9 / float(np.abs(clips).max())  # one gain for all clips keeps relative loudness
+    labels = np.array([r[0] for r in table], dtype=np.uint8)
+    streams, starts = [], []
+    for label in range(len(INSTRUMENTS)):
+        data, offsets = encode_stream(clips[labels == label], serial=label + 1)
+        streams.append(data)
+        starts += offsets
+    # The stored clips must decode to what was rendered, up to codec noise.
+    decoded = [sf.read(io.BytesIO(s), dtype="float32")[0] for s in streams]
+    check = np.stack([decoded[label][start : start + CLIP] for label, start in zip(labels, starts, strict=True)])
+    error = np.sqrt(((check - clips) ** 2).mean() / (clips**2).mean())
+    print(f"  Vorbis round trip: relative RMS error {error:.3f}", flush=True)
+    assert error < 0.1
+    heldout = np.array([r[3] for r in table], dtype=bool)
+    captions = [caption_for(INSTRUMENTS[label][1], pitch, velocity, variant=i)
+                for i, (label, pitch, velocity, _) in enumerate(table)]
+    blob = b"".join(streams)
     save_npz(
         OUT_DIR / "instrument_notes.npz",
-        clips=pcm,
+        ogg=np.frombuffer(blob, dtype=np.uint8),
+        ogg_offsets=np.cumsum([0] + [len(s) for s in streams]).astype(np.int64),
+        clip_stream=labels.astype(np.int16),
+        clip_start=np.array(starts, dtype=np.int64),
+        clip_samples=np.array(CLIP, dtype=np.int32),
         sample_rate=np.array(SAMPLE_RATE, dtype=np.int32),
-        labels=np.array(labels, dtype=np.uint8),
-        label_names=strings([name for _, name in INSTRUMENTS]),
-        pitches=np.array(pitches, dtype=np.uint8),
+        labels=labels,
+        label_names=strings([name for _, name, _, _ in INSTRUMENTS]),
+        pitches=np.array([r[1] for r in table], dtype=np.uint8),
+        velocities=np.array([r[2] for r in table], dtype=np.uint8),
+        heldout=heldout,
         captions=strings(captions),
     )
+    held = {
+        name: [note_name(p) for p in sorted({r[1] for r in table if r[0] == label and r[3]})]
+        for label, (_, name, _, _) in enumerate(INSTRUMENTS)
+    }
+    loudness = ", ".join(f"{word} (velocity {v})" for word, v in LOUDNESS_VELOCITY.items())
     fs_v, sf_v = versions["fluidsynth"], versions["fluid-soundfont-gm"]
     return {
         "name": "instrument-notes",
         "modality": "audio",
         "items": len(clips),
-        "title": f"Instrument notes ({len(INSTRUMENTS)} instruments x {len(PITCHES)} pitches)",
-        "description": f"Single 1 s notes (held 0.75 s, then released, 30 ms fade-out) from "
-        f"{len(INSTRUMENTS)} General MIDI instruments at {len(PITCHES)} pitches (MIDI 48-80), "
-        "16 kHz mono, "
-        "rendered with FluidSynth and the FluidR3 GM SoundFont; captions like "
-        "'a high note on a flute'.",
+        "title": f"Instrument notes ({len(INSTRUMENTS)} instruments, {len(clips):,} notes)",
+        "description": f"Single {CLIP_S:g} s notes (held {HOLD_S:g} s, then released; 50 ms fade-out) "
+        f"from {len(INSTRUMENTS)} General MIDI instruments, every semitone of each instrument's "
+        f"natural range (piano, organ and harp capped at C2-C6) at three loudnesses: {loudness}. "
+        f"16 kHz mono, Ogg Vorbis; rendered with FluidSynth and the FluidR3 GM SoundFont; captions "
+        "name the instrument and the note, like 'a flute playing A4' or 'cello, C3, soft'."
+        + (f" Silent in the SoundFont, so left out: {', '.join(dropped)}." if dropped else ""),
         "licence": "MIT",
         "file": "instrument_notes.npz",
         "source": f"rendered with fluidsynth {fs_v} from FluidR3_GM.sf2 "
         f"(Debian fluid-soundfont-gm {sf_v})",
         "attribution": "Fluid (R3) General MIDI SoundFont by Frank Wen and contributors "
         "(MIT licence).",
+        "heldout_rule": f"Held out of training ('heldout' is true, {int(heldout.sum())} clips): every "
+        "fifth note of each instrument from the third of its range, in all three loudnesses, "
+        "except pitches no other instrument plays; so each held-out instrument-and-note pair "
+        "was never heard together, while the note is heard on other instruments and the "
+        "instrument on other notes.",
+        "heldout": held,
+        "ranges": {name: f"{note_name(low)}-{note_name(high)}" for _, name, low, high in INSTRUMENTS},
         "sources": [
             {
                 "package": "fluid-soundfont-gm (Debian)",
@@ -856,6 +976,9 @@ def licences_section(entries: list[dict]) -> str:
             f"- Source: {e['source']}",
             f"- Attribution: {e['attribution']}",
         ]
+        if "heldout_rule" in e:
+            parts.append(f"- {e['heldout_rule']} Held-out notes:")
+            parts += [f"  - {name}: {', '.join(notes)}" for name, notes in e["heldout"].items()]
         if e["name"] == "font-letters":
             parts += ["", "| Debian package | Version | Licence |", "|---|---|---|"]
             parts += [

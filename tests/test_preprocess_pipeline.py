@@ -172,7 +172,7 @@ def test_default_pipelines():
     text = default_pipeline(corpus(1))
     assert text.steps[-1]["kind"] == "char"
     audio, _ = prepare(clips(), default_pipeline(clips()))
-    assert audio.x.shape == (3, 16000) and audio.sample_rate == 16000
+    assert audio.x.shape == (3, 32000) and audio.sample_rate == 16000
     assert default_pipeline(points()).steps == ()
 
 

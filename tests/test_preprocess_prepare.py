@@ -175,7 +175,7 @@ def test_preview_audio_and_points():
     dataset = clips()
     pairs = preview(dataset, default_pipeline(dataset), [1])
     assert isinstance(pairs[0].before, Clip) and pairs[0].before.sample_rate == 22050
-    assert pairs[0].after.sample_rate == 16000 and pairs[0].after.samples.shape == (16000,)
+    assert pairs[0].after.sample_rate == 16000 and pairs[0].after.samples.shape == (32000,)
     dots = points()
     assert np.array_equal(preview(dots, Pipeline("points", ()), [3])[0].after, dots.points[3])
 

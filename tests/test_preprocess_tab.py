@@ -277,7 +277,7 @@ def test_audio_shows_both_waveforms_and_play_never_raises(qtbot, tab, monkeypatc
     audio = tab.audio_preview
     for view in (audio.before_view, audio.after_view):
         assert view._curve.xData is not None and len(view._curve.xData) > 0
-    assert len(tab.last_preview.after[0].samples) == 16000
+    assert len(tab.last_preview.after[0].samples) == 32000
     _select(tab, "pad_crop")
     tab.editor.form.widget("seconds").setValue(0.5)
     _wait_preview(qtbot, tab, lambda: len(tab.last_preview.after[0].samples) == 8000)

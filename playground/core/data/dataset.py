@@ -110,6 +110,8 @@ class AudioDataset:
     skipped: list[SkippedFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     pitches: np.ndarray | None = None  # int64 (N,) MIDI note of each clip (60 = middle C), when known
+    velocities: np.ndarray | None = None  # int64 (N,) MIDI velocity 1-127 each note was played at, when known
+    heldout: np.ndarray | None = None  # bool (N,) True: kept out of training on purpose (see the dataset's notes)
 
     def __post_init__(self) -> None:
         self.labels = np.asarray(self.labels, dtype=np.int64)
@@ -120,6 +122,14 @@ class AudioDataset:
             self.pitches = np.asarray(self.pitches, dtype=np.int64)
             if len(self.pitches) != len(self.clips) or not np.all((self.pitches >= 0) & (self.pitches <= 127)):
                 raise ValueError("pitches must be one MIDI note (0-127) per clip")
+        if self.velocities is not None:
+            self.velocities = np.asarray(self.velocities, dtype=np.int64)
+            if len(self.velocities) != len(self.clips) or not np.all((self.velocities >= 1) & (self.velocities <= 127)):
+                raise ValueError("velocities must be one MIDI velocity (1-127) per clip")
+        if self.heldout is not None:
+            self.heldout = np.asarray(self.heldout)
+            if self.heldout.dtype != np.bool_ or self.heldout.shape != (len(self.clips),):
+                raise ValueError("heldout must be one True/False per clip")
 
     def __len__(self) -> int:
         return len(self.clips)

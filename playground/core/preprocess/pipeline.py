@@ -216,7 +216,7 @@ def default_pipeline(dataset: Any) -> Pipeline:
     Bundled image sets get their channels, size and [-1, 1]; other image sets
     are squared, resized to 32 (gray sets to 28) and scaled to [-1, 1]. Text is
     NFKC-normalised, whitespace-collapsed and character-tokenised. Audio becomes
-    mono 16 kHz, peak-normalised, 1 s long. Points pass through unchanged.
+    mono 16 kHz, peak-normalised, 2 s long (the bundled notes' length). Points pass through unchanged.
     """
     modality = dataset.modality
     name = str(getattr(dataset, "name", "")).lower()
@@ -238,7 +238,7 @@ def default_pipeline(dataset: Any) -> Pipeline:
         return Pipeline("text", (step("nfkc"), step("collapse_whitespace"), step("tokenise", kind="char")))
     if modality == "audio":
         return Pipeline("audio", (step("mono"), step("resample", rate=16000), step("normalise", mode="peak"),
-                                  step("pad_crop", seconds=1.0)))
+                                  step("pad_crop", seconds=2.0)))
     if modality == "points":
         return Pipeline("points", ())
     raise ValueError(f"no default pipeline for modality {modality!r}")
