@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from playground.core.metrics.pitch import note_name, parse_note
+from playground.core.data.notes import note_name, parse_note
 
 # The 16 instruments of the bundled set, in label order.
 BUNDLED_INSTRUMENTS = (

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core import audio_out
+from playground.core.data import notes
 from playground.core.data.dataset import AudioDataset, ImageDataset, PointsDataset, TextDataset
 from playground.core.data.overview import DatasetOverview
 from playground.ui.widgets.image_grid import ImageGrid
@@ -120,8 +121,7 @@ class ImagesView(QWidget):
 
 def note_name(midi: int) -> str:
     """A MIDI note as a name and octave: 60 -> "C4 (60)"."""
-    names = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-    return f"{names[midi % 12]}{midi // 12 - 1} ({midi})"
+    return f"{notes.note_name(midi)} ({midi})"
 
 
 def _visible(ch: str) -> str:
