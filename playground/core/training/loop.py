@@ -170,7 +170,7 @@ class _Run:
                     window_t += time.monotonic() - pause_t  # paused time is not training time
                     continue
                 part = once.pop(0)
-            factor = cfg.lr_factor(step - self.start_step)
+            factor = cfg.lr_factor(step - self.start_step, self.train_time)
             if factor != 1.0 or cfg.lr_schedule != "constant" or cfg.warmup_steps:
                 for name, lr in self.base_lr.items():
                     trainer.set_learning_rate(name, lr * factor)

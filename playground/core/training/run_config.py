@@ -66,14 +66,17 @@ class RunConfig:
     def replace(self, **changes: Any) -> RunConfig:
         return dataclasses.replace(self, **changes)
 
-    def lr_factor(self, done: int) -> float:
-        """The schedule's multiplier of the base rates after ``done`` of this run's steps."""
+    def lr_factor(self, done: int, seconds: float = 0.0) -> float:
+        """The schedule's multiplier of the base rates after ``done`` of this run's steps and
+        ``seconds`` of its training time (a run with a time limit decays over whichever ends it first)."""
         if self.warmup_steps and done < self.warmup_steps:
             return (done + 1) / self.warmup_steps
         if self.lr_schedule == "constant" or self.steps <= 0:
             return 1.0
         span = max(1, self.steps - self.warmup_steps)
         t = min(1.0, max(0.0, (done - self.warmup_steps) / span))
+        if self.minutes > 0:
+            t = max(t, min(1.0, seconds / (self.minutes * 60.0)))
         if self.lr_schedule == "linear":  # as SNGAN decayed its rates (Miyato et al. 2018)
             return max(0.02, 1.0 - t)
         return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * t))  # cosine to 10% (Loshchilov & Hutter 2017)
