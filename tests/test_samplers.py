@@ -120,6 +120,43 @@ def test_clipping_keeps_guesses_in_range_and_can_be_switched_off():
     assert free.abs().max() > 10.0
 
 
+def test_a_clipped_guess_acts_as_if_the_model_had_guessed_the_clipped_image():
+    schedule = NoiseSchedule(ScheduleConfig(kind="linear"))  # cosine's 1 / sqrt(abar[T-1]) = 2e4 magnifies float32 noise
+
+    def point_mass(c):  # the exact noise when every image is the constant c
+        ab = torch.from_numpy(schedule.alpha_bar)
+
+        def eps_fn(x, t, cond):
+            a = ab[t].view(-1, 1, 1, 1).to(x.dtype)
+            return (x - a.sqrt() * c) / (1 - a).sqrt()
+
+        return eps_fn
+
+    for name in STEPPERS:
+        paths = []
+        for c, clip in ((2.0, True), (1.0, False)):
+            seen = []
+            sample(point_mass(c), schedule, (3, 1, 2, 2), SamplerConfig(sampler=name, steps=8, clip_x0=clip),
+                   on_step=lambda i, n, x_t, x0, seen=seen: seen.append(x_t.clone()))
+            paths.append(torch.stack(seen))
+        torch.testing.assert_close(paths[0], paths[1], atol=1e-4, rtol=1e-4)
+
+
+def test_a_ddpm_step_draws_from_the_true_posterior():
+    """Ho et al. 2020, eqs. 6-7: q(x_s | x_t, x0) has mean c0 x0 + ct x_t and variance
+    (1 - abar_s) / (1 - abar_t) (1 - abar_t / abar_s)."""
+    a_t, a_s = 0.3, 0.6
+    x_t, x0 = torch.full((200000,), 0.5), torch.full((200000,), -0.4)
+    eps = (x_t - a_t**0.5 * x0) / (1 - a_t) ** 0.5
+    x_s = STEPPERS["ddpm"](x_t, x0, eps, a_t, a_s, torch.Generator().manual_seed(0), {})
+    beta = 1 - a_t / a_s
+    mean = a_s**0.5 * beta / (1 - a_t) * -0.4 + (1 - beta) ** 0.5 * (1 - a_s) / (1 - a_t) * 0.5
+    assert float(x_s.mean()) == pytest.approx(mean, abs=3e-3)
+    assert float(x_s.std()) == pytest.approx(((1 - a_s) / (1 - a_t) * beta) ** 0.5, rel=1e-2)
+    ddim = STEPPERS["ddim"](x_t, x0, eps, a_t, a_s, torch.Generator().manual_seed(0), {})
+    assert float(ddim.std()) < 1e-6  # deterministic
+
+
 def test_cancel_stops_between_steps():
     schedule = NoiseSchedule()
     calls = []

@@ -67,25 +67,31 @@ def test_caption_and_timestep_change_the_prediction_but_padding_does_not():
     torch.testing.assert_close(model(x, t, changed_padding, mask), base)
 
 
-def test_cross_attention_alone_carries_the_caption():
+def test_tokens_and_pooled_vector_each_carry_the_caption():
     model = randomised(UNet(UNET_PRESETS["tiny"]))
     x, t = torch.randn(2, 1, 8, 8), torch.tensor([100, 100])
     tokens, mask = text(2)
-    pooled = torch.zeros(2, 16)  # the same pooled vector: only the token features differ
-    a = model(x, t, tokens, mask, pooled)
-    b = model(x, t, tokens + torch.randn_like(tokens), mask, pooled)
-    assert (a - b).abs().max() > 1e-3
+    pooled = torch.zeros(2, 16)
+    base = model(x, t, tokens, mask, pooled)
+    other_tokens = model(x, t, tokens + torch.randn_like(tokens), mask, pooled)  # cross-attention only
+    other_pooled = model(x, t, tokens, mask, pooled + 1.0)  # the embedding only
+    assert (base - other_tokens).abs().max() > 1e-3
+    assert (base - other_pooled).abs().max() > 1e-3
 
 
-def test_an_empty_caption_is_fine():
+def test_an_empty_caption_attends_to_the_learned_null_token():
     model = randomised(UNet(UNET_PRESETS["tiny"]))
     tokens, _ = text(2)
-    out = model(torch.randn(2, 1, 8, 8), torch.tensor([1, 2]), tokens, torch.zeros(2, 5, dtype=torch.bool))
+    x, t, empty = torch.randn(2, 1, 8, 8), torch.tensor([1, 2]), torch.zeros(2, 5, dtype=torch.bool)
+    out = model(x, t, tokens, empty)
     assert torch.isfinite(out).all()
+    with torch.no_grad():
+        model.mid_attn.null.add_(1.0)
+    assert (model(x, t, tokens, empty) - out).abs().max() > 1e-4
 
 
 def test_each_image_is_predicted_on_its_own():  # guidance batches cond and uncond together
-    model = randomised(UNet(UNET_PRESETS["tiny"]))
+    model = randomised(UNet(UNET_PRESETS["tiny"])).train()  # no batch statistics, in training either
     x, t = torch.randn(6, 1, 8, 8), torch.tensor([5, 50, 500, 999, 0, 10])
     tokens, mask = text(6)
     together = model(x, t, tokens, mask)
