@@ -76,6 +76,17 @@ def test_predict_x0_inverts_q_sample():
     torch.testing.assert_close(schedule.predict_x0(x_t, t, noise), x0, atol=1e-4, rtol=1e-4)
 
 
+def test_v_target_and_back():
+    schedule = NoiseSchedule()
+    x0, noise = torch.rand(5, 1, 3, 3) * 2 - 1, torch.randn(5, 1, 3, 3)
+    t = torch.tensor([0, 10, 500, 990, 999])
+    x_t = schedule.q_sample(x0, t, noise)
+    v = schedule.v_target(x0, t, noise)
+    torch.testing.assert_close(schedule.eps_from_v(x_t, t, v), noise, atol=1e-5, rtol=1e-5)
+    a = torch.from_numpy(schedule.alpha_bar[t.numpy()]).float().view(-1, 1, 1, 1)
+    torch.testing.assert_close(a.sqrt() * x_t - (1 - a).sqrt() * v, x0, atol=1e-5, rtol=1e-5)  # x0 without dividing
+
+
 def test_training_example_is_reproducible_and_consistent():
     schedule = NoiseSchedule()
     x0 = torch.rand(32, 1, 6, 6) * 2 - 1

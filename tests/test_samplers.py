@@ -220,11 +220,11 @@ def _run_diffusers(scheduler, eps_fn, steps, shape, seed, stochastic=False, **st
     return x
 
 
-def _scheduler(name, **config):
+def _scheduler(name, prediction_type="epsilon", **config):
     diffusers = _diffusers()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return getattr(diffusers, name)(num_train_timesteps=1000, prediction_type="epsilon",
+        return getattr(diffusers, name)(num_train_timesteps=1000, prediction_type=prediction_type,
                                         timestep_spacing="trailing", **config)
 
 
@@ -242,6 +242,24 @@ def test_ddim_and_ddpm_match_diffusers(clip, kind):
     theirs = _run_diffusers(ddpm, eps_fn, 20, (64, 1, 4, 4), 5, stochastic=True)
     ours = sample(eps_fn, schedule, (64, 1, 4, 4), SamplerConfig(sampler="ddpm", steps=20, seed=5, clip_x0=clip))
     torch.testing.assert_close(ours, theirs, atol=2e-4, rtol=1e-4)
+
+
+def test_a_v_model_matches_diffusers_v_prediction():
+    schedule = NoiseSchedule()
+    eps_oracle = gaussian_oracle(schedule, 0.6, 0.5)
+    ab = torch.from_numpy(schedule.alpha_bar)
+
+    def v_fn(x, t, cond):  # the same oracle answering in v = sqrt(abar) eps - sqrt(1 - abar) x0
+        a = ab[t].view(-1, 1, 1, 1).to(x.dtype)
+        eps = eps_oracle(x, t, cond)
+        return a.sqrt() * eps - (1 - a).sqrt() * (x - (1 - a).sqrt() * eps) / a.sqrt()
+
+    ddim = _scheduler("DDIMScheduler", trained_betas=schedule.betas.tolist(), clip_sample=True, set_alpha_to_one=True,
+                      steps_offset=0, prediction_type="v_prediction")
+    theirs = _run_diffusers(ddim, v_fn, 20, (64, 1, 4, 4), 2, eta=0.0, use_clipped_model_output=True)
+    ours = sample(lambda x, t, c: schedule.eps_from_v(x, t, v_fn(x, t, c)), schedule, (64, 1, 4, 4),
+                  SamplerConfig(sampler="ddim", steps=20, seed=2))
+    torch.testing.assert_close(ours, theirs, atol=1e-3, rtol=1e-3)
 
 
 @pytest.mark.parametrize("kind", ["cosine", "linear"])

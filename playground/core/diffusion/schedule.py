@@ -98,6 +98,24 @@ class NoiseSchedule:
         a, s = self._coefs(t, x_t)
         return (x_t - s * eps) / a
 
+    def v_target(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """The "v" a model may learn instead of the noise: ``sqrt(abar) noise - sqrt(1 - abar) x0``.
+
+        Salimans & Ho 2022, "Progressive Distillation for Fast Sampling of
+        Diffusion Models" (arXiv:2202.00512), section 4: x0 from a predicted
+        eps divides by sqrt(abar[t]) (2e-5 at t = T-1 for cosine), so the first
+        steps' guesses are noise; x0 from v is ``sqrt(abar) x_t - sqrt(1 - abar) v``
+        and stays well behaved. Float like ``x0``.
+        """
+        a, s = self._coefs(t, x0)
+        return a * noise - s * x0
+
+    def eps_from_v(self, x_t: torch.Tensor, t: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """The noise implied by a predicted v (``sqrt(1 - abar) x_t + sqrt(abar) v``), so a v-model
+        drives the samplers as an eps function."""
+        a, s = self._coefs(t, x_t)
+        return s * x_t + a * v
+
     def training_example(self, x0: torch.Tensor, generator: torch.Generator | None = None
                          ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One DDPM training example per image: uniform t, fresh noise, the noised input.
