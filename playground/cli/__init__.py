@@ -1,8 +1,11 @@
 """Command line: ``python -m playground <command> ...``.
 
-Each command lives in its own module with a ``register(subparsers)`` function
-that adds its parser and sets ``func``; ``func(args)`` returns the exit code.
-A ``UserError`` becomes a one-line message on stderr and exit code 2.
+Each module has a ``register(commands)`` function that adds its parsers and
+sets ``func``; ``func(args)`` returns the exit code. A model family's module
+adds itself under the shared verbs (``commands.verb("train")`` gives the
+``train`` command's subparsers), so ``train gan`` and ``train text`` live in
+their families' modules. A ``UserError`` becomes a one-line message on stderr
+and exit code 2.
 """
 
 from __future__ import annotations
@@ -15,15 +18,38 @@ import sys
 COMMAND_MODULES = (
     "playground.cli.datasets_cmd",
     "playground.cli.preprocess_cmd",
-    "playground.cli.train_cmd",
-    "playground.cli.generate_cmd",
+    "playground.cli.gan_cmd",
+    "playground.cli.text_cmd",
+    "playground.cli.diffusion_cmd",
+    "playground.cli.verify_cmd",
     "playground.cli.screenshot_cmd",
     "playground.cli.bench_cmd",
 )
+VERBS = {  # shared commands whose subcommands the families add
+    "train": "train a model on a bundled dataset",
+    "generate": "sample from a trained model",
+    "eval": "measure a trained model",
+    "bench": "measure speed (prints JSON figures)",
+}
 
 
 class UserError(Exception):
     """A problem with the user's input: printed as one line, exit code 2."""
+
+
+class Commands:
+    """What a command module registers into: top-level commands and the shared verbs."""
+
+    def __init__(self, subparsers: argparse._SubParsersAction) -> None:
+        self.top = subparsers
+        self._verbs: dict[str, argparse._SubParsersAction] = {}
+
+    def verb(self, name: str) -> argparse._SubParsersAction:
+        """The subparsers of the shared command ``name`` ("train", "generate", "eval", "bench")."""
+        if name not in self._verbs:
+            parser = self.top.add_parser(name, help=VERBS[name])
+            self._verbs[name] = parser.add_subparsers(dest=f"{name}_what", metavar="WHAT", required=True)
+        return self._verbs[name]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.add_parser("gui", help="start the app (the default)")
+    commands = Commands(subparsers)
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
@@ -40,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name != name:
                 raise
             continue  # a command not written yet
-        module.register(subparsers)
+        module.register(commands)
     return parser
 
 

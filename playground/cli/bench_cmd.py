@@ -14,15 +14,14 @@ import sys
 
 import numpy as np
 
-from playground.cli import UserError
+from playground.cli import Commands, UserError
 from playground.cli.progress import ProgressReporter
 
 SOAK_SETTLE_S = 120.0  # memory may grow while the run warms up; after this it should stay flat
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    bench = subparsers.add_parser("bench", help="measure speed (prints JSON figures)")
-    sub = bench.add_subparsers(dest="bench_what", required=True)
+def register(commands: Commands) -> None:
+    sub = commands.verb("bench")
     gan = sub.add_parser("gan", help="GAN steps/s bare vs through the app, and the GUI thread's lateness")
     gan.add_argument("--dataset", default="mnist-5k")
     gan.add_argument("--preset", default="default")

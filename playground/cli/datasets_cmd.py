@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from playground.cli import UserError
+from playground.cli import Commands, UserError
 
 _SHOWN_SKIPS = 20  # skipped files of each kind listed in the plain-text report; --json lists all
 _SHOWN_OTHER_TYPES = 5  # files of types we do not read are rarely a problem: a few examples are enough
@@ -22,7 +22,8 @@ _SHOWN_NOTES = 20  # notes in the plain-text report
 _GROUP_EXAMPLES = 5  # paths per group in --json's "skipped_groups" (its "skipped" lists every file)
 
 
-def register(subparsers: Any) -> None:
+def register(commands: Commands) -> None:
+    subparsers = commands.top
     parser = subparsers.add_parser("datasets", help="list bundled datasets, or inspect your own files")
     commands = parser.add_subparsers(dest="datasets_command", metavar="SUBCOMMAND", required=True)
 

@@ -14,10 +14,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from playground.cli import UserError
+from playground.cli import Commands, UserError
 
 
-def register(subparsers: Any) -> None:
+def register(commands: Commands) -> None:
+    subparsers = commands.top
     parser = subparsers.add_parser("preprocess", help="apply a preprocessing pipeline to a dataset")
     parser.add_argument("--dataset", required=True, metavar="NAME",
                         help="a bundled dataset name, or a path to your own file or folder")

@@ -8,10 +8,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from playground.cli import UserError
+from playground.cli import Commands, UserError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(commands: Commands) -> None:
+    subparsers = commands.top
     parser = subparsers.add_parser("screenshot", help="render every tab offscreen and write one PNG per tab")
     parser.add_argument("outdir", help="folder for the PNG files")
     parser.add_argument("--size", default="1280x800", help="window size, WxH (default 1280x800)")

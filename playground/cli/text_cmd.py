@@ -1,0 +1,111 @@
+"""The GPT family from the command line: ``train text``, ``generate text``, ``eval text``.
+
+    python -m playground train text --dataset shakespeare --minutes 2 --out runs/gpt
+    python -m playground generate text --prompt "ROMEO:" --seed 1
+    python -m playground eval text --file play.txt --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from playground.cli import Commands, UserError
+from playground.cli.generating import load_model
+from playground.cli.training import add_run_arguments, build_settings, load_dataset, run_training
+
+
+def register(commands: Commands) -> None:
+    text = commands.verb("train").add_parser("text", help="train a GPT on a bundled text")
+    add_run_arguments(text, family="GPT", example="shakespeare or first-names",
+                      presets="tiny, default (2 CPU cores), long, names or cuda (default: default)")
+    text.add_argument("--tokenizer", choices=("char", "word", "bpe"), default="char",
+                      help="characters (the default), words, or byte-level BPE")
+    text.add_argument("--vocab-size", type=int, default=512, help="vocabulary size for word and bpe tokens")
+    text.set_defaults(func=run_train_text)
+    gtext = commands.verb("generate").add_parser("text", help="continue a prompt with a GPT (the bundled Shakespeare model by default)")
+    gtext.add_argument("--prompt", required=True, help="the text to continue")
+    gtext.add_argument("--checkpoint", default="shakespeare", help="a checkpoint or run folder, or a bundled model's name")
+    gtext.add_argument("--max-tokens", type=int, default=200, help="tokens to add")
+    gtext.add_argument("--temperature", type=float, default=0.8)
+    gtext.add_argument("--top-k", type=int, default=0, help="keep only the k most likely tokens (0: all)")
+    gtext.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling: keep the most likely tokens up to p")
+    gtext.add_argument("--seed", type=int, default=0, help="the same seed gives the same text")
+    gtext.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    gtext.add_argument("--out", help="also save prompt and text with a receipt (a .txt file) for 'verify'")
+    gtext.set_defaults(func=run_generate_text)
+
+    etext = commands.verb("eval").add_parser("text", help="a GPT's loss on a text file, in nats per character")
+    etext.add_argument("--checkpoint", default="shakespeare", help="a checkpoint or run folder, or a bundled model's name")
+    etext.add_argument("--file", required=True, help="a text file (UTF-8, or cp1252/Latin-1 as the app reads them)")
+    etext.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    etext.add_argument("--json", action="store_true", help="print only the JSON object")
+    etext.set_defaults(func=run_eval_text)
+
+
+def run_train_text(args: argparse.Namespace) -> int:
+    from playground.core import families
+    from playground.core.preprocess import default_pipeline, make_step
+
+    family = families.get("gpt")
+    dataset = load_dataset(args.dataset, ("text",), "a GPT trains on text")
+    pipeline = default_pipeline(dataset)
+    try:
+        tokenise = make_step("text", "tokenise", kind=args.tokenizer, vocab_size=args.vocab_size)
+    except ValueError as exc:
+        raise UserError(f"--tokenizer {args.tokenizer} --vocab-size {args.vocab_size}: {exc}") from None
+    pipeline = pipeline.replaced(len(pipeline.steps) - 1, tokenise)
+    settings = build_settings(family, args, frozenset({"tokens"}))
+    return run_training(family, dataset, settings, args, pipeline=pipeline,
+                        run_info={"tokenizer": args.tokenizer, "vocab_size": args.vocab_size})
+
+
+def run_generate_text(args: argparse.Namespace) -> int:
+    from playground.cli.outputs import output_file, write_output
+    from playground.core.families.generators import text_receipt
+    from playground.core.generators.receipts import text_with_receipt
+    from playground.core.generators.text_generator import TextRequest
+
+    out = output_file(args.out, (".txt",)) if args.out is not None else None
+    try:
+        request = TextRequest(args.prompt, args.max_tokens, args.temperature, args.top_k, args.top_p, args.seed)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    gen = load_model(args.checkpoint, args.device, "gpt")
+    try:
+        result = gen.generate(request)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if result.unknown:
+        shown = ", ".join(repr(ch) for ch in result.unknown[:10])
+        print(f"note: this model's tokenizer does not know {shown}: the model saw them as 'unknown'", file=sys.stderr)
+    print(result.text)
+    if out is not None:
+        receipt = text_receipt(args.checkpoint, gen, result)
+        write_output(out, text_with_receipt(receipt, args.prompt, result.text).encode("utf-8"))
+        print(f"saved {out} with its receipt", file=sys.stderr)
+    return 0
+
+
+def run_eval_text(args: argparse.Namespace) -> int:
+    import json
+
+    from playground.core.data.user_data import DataError, load_path
+
+    gen = load_model(args.checkpoint, args.device, "gpt")
+    try:
+        dataset = load_path(args.file)
+    except DataError as exc:
+        raise UserError(str(exc)) from None
+    if dataset.modality != "text":
+        raise UserError(f"{args.file} is not a text file ({dataset.modality})")
+    try:
+        nats, chars, unknown = gen.nats_per_char(gen.clean(dataset.text))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    figures = {"nats_per_char": round(nats, 4), "characters": chars, "unknown_characters": unknown}
+    if not args.json:
+        print(f"{args.file}: {nats:.3f} nats per character over {chars:,} characters ({unknown:,} unknown)")
+    else:
+        print(json.dumps(figures))
+    return 0
