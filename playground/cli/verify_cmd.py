@@ -15,18 +15,11 @@ def register(commands: Commands) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from playground.core.families.generators import verify_file
 
-    from playground.core.families.generators import verify_text
-
-    path = Path(args.file)
     try:
-        content = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read {path}: {exc}") from None
-    try:
-        verdict = verify_text(content, args.device)
+        verdict = verify_file(args.file, args.device)
     except ValueError as exc:
-        raise UserError(f"{path}: {exc}") from None
+        raise UserError(f"{args.file}: {exc}") from None
     print(verdict.message)
     return 0 if verdict.identical else 1

@@ -22,12 +22,13 @@ KIND_WORDS = {
     "int": "a whole number",
     "float": "a number",
     "pair": "two numbers, like 0.5,0.999 or [0.5, 0.999]",
+    "ints": "whole numbers separated by commas, like 1,2,4",
     "str": "a word",
 }
 
 
 def field_kinds(cls: type) -> dict[str, str]:
-    """{field name: "bool" | "int" | "float" | "pair" | "str"} for a config dataclass."""
+    """{field name: "bool" | "int" | "float" | "pair" | "ints" | "str"} for a config dataclass."""
     hints = typing.get_type_hints(cls)
     out = {}
     for f in dataclasses.fields(cls):
@@ -39,6 +40,8 @@ def field_kinds(cls: type) -> dict[str, str]:
             out[f.name] = "int"
         elif hint is float:
             out[f.name] = "float"
+        elif origin is tuple and typing.get_args(hint)[1:] == (Ellipsis,):
+            out[f.name] = "ints"
         elif origin is tuple and len(typing.get_args(hint)) == 2:
             out[f.name] = "pair"
         else:
@@ -86,6 +89,12 @@ def parse_value(name: str, kind: str, raw: str) -> Any:
         if not math.isfinite(value):
             raise ValueError(f"{name} must be a finite number, not {raw!r}")
         return value
+    if kind == "ints":
+        parts = [p for p in text.strip("[]() ").replace(",", " ").split() if p]
+        try:
+            return tuple(int(p) for p in parts)
+        except ValueError:
+            raise ValueError(expected) from None
     if kind == "pair":
         parts = [p for p in text.strip("[]() ").replace(",", " ").split() if p]
         if len(parts) != 2:

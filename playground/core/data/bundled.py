@@ -30,6 +30,7 @@ from playground.core.data.dataset import (
     ImageDataset,
     TextDataset,
 )
+from playground.core.data.captions import label_captions
 from playground.core.data.toy2d import DEFAULT_POINTS, TOY_SETS
 from playground.core.paths import assets_dir
 
@@ -188,6 +189,8 @@ def _load_file(entry: dict, path: Path) -> AnyDataset:
                     f"the letter {letters[k]} in {font}"
                     for k, font in zip(z["labels"], z["fonts"], strict=True)
                 ]
+            if captions is None:  # digits: captions made from the labels, in several phrasings
+                captions = label_captions(z["labels"], _strings(z, "label_names"))
             return ImageDataset(
                 images=images,
                 labels=z["labels"],

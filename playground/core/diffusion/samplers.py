@@ -123,7 +123,8 @@ STEPPERS: dict[str, Callable[..., torch.Tensor]] = {
 @torch.no_grad()
 def sample(eps_fn: EpsFn, schedule: NoiseSchedule, shape: tuple[int, ...], config: SamplerConfig = SamplerConfig(),
            *, cond: Any = None, uncond: Any = None, device: torch.device | str = "cpu",
-           on_step: OnStep | None = None, cancel: Callable[[], object] | None = None) -> torch.Tensor:
+           on_step: OnStep | None = None, cancel: Callable[[], object] | None = None,
+           start: torch.Tensor | None = None) -> torch.Tensor:
     """Draw images by running the reverse process from pure noise.
 
     Args:
@@ -141,6 +142,8 @@ def sample(eps_fn: EpsFn, schedule: NoiseSchedule, shape: tuple[int, ...], confi
             float N x C x H x W, not to be modified. The last call's x0 is the result.
         cancel: polled before each step; a true result (or a ``JobCancelled`` it
             raises itself, as ``JobControl.checkpoint`` does) stops sampling.
+        start: the pure noise to start from (float ``shape``), instead of drawing it from
+            ``config.seed`` (say, the same noise for every prompt of a grid).
 
     Returns:
         float32 N x C x H x W on ``device``, in [-1, 1] when ``config.clip_x0``.
@@ -149,7 +152,10 @@ def sample(eps_fn: EpsFn, schedule: NoiseSchedule, shape: tuple[int, ...], confi
         JobCancelled: when ``cancel`` asked to stop.
     """
     gen = torch.Generator().manual_seed(config.seed)
-    x = torch.randn(shape, generator=gen).to(device)
+    x = torch.randn(shape, generator=gen) if start is None else start.to(torch.float32).clone()
+    if tuple(x.shape) != tuple(shape):
+        raise ValueError(f"the start noise is {tuple(x.shape)}, not {tuple(shape)}")
+    x = x.to(device)
     ts = schedule.timesteps(config.steps)
     stepper, memory = STEPPERS[config.sampler], {}  # memory: what a multistep solver keeps between steps
     for i, t in enumerate(ts):

@@ -16,3 +16,4 @@ __all__ = ["CurveGroup", "Family", "FormSpec", "all_families", "for_data", "get"
 
 from playground.core.families import gan as _gan  # noqa: E402,F401  (registers the GAN family)
 from playground.core.families import gpt as _gpt  # noqa: E402,F401  (registers the GPT family)
+from playground.core.families import diffusion as _diffusion  # noqa: E402,F401  (registers the diffusion family)

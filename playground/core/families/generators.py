@@ -19,7 +19,13 @@ import numpy as np
 from playground.core.device import resolve_device
 from playground.core.families.registry import get
 from playground.core.jobs import Job, JobControl
-from playground.core.generators.receipts import Receipt, read_text_receipt, sha256
+from playground.core.generators.receipts import (
+    Receipt,
+    images_sha256,
+    read_png_receipt,
+    read_text_receipt,
+    sha256,
+)
 from playground.core.runs.bundled_models import resolve_model
 from playground.core.runs.checkpoint import CheckpointError, load_checkpoint
 from playground.core.runs.snapshots import list_snapshots, load_snapshot
@@ -83,6 +89,15 @@ def text_receipt(model: str, generator: Any, result: Any, snapshot: int | None =
                    sha256(result.text), snapshot)
 
 
+def image_receipt(model: str, generator: Any, result: Any, snapshot: int | None = None) -> Receipt:
+    """The receipt of images a diffusion model drew (``model``: what loads it again)."""
+    from dataclasses import asdict
+
+    ck = generator.checkpoint
+    return Receipt("diffusion", str(model), ck.weights_sha256, str(ck.extra.get("data_sha256", "")),
+                   asdict(result.request), images_sha256(result.images), snapshot)
+
+
 @dataclass(frozen=True)
 class Verification:
     identical: bool  # the same model made the same output again
@@ -112,3 +127,43 @@ def verify_text(content: str, device: Any = "cpu") -> Verification:
                                   f"{len(result.text):,} characters again{edited}", result)
     return Verification(False, "different: the model wrote another text this time (another torch build or "
                                "thread count can change the arithmetic)", result)
+
+
+def verify_png(data: bytes, device: Any = "cpu") -> Verification:
+    """Redraw a saved PNG's images from its receipt and say whether they are identical."""
+    from playground.core.generators.diffusion_generator import ImageRequest
+
+    receipt = read_png_receipt(data)
+    generator = load_generator(receipt.model, device, snapshot=receipt.snapshot)
+    if generator.checkpoint.weights_sha256 != receipt.model_sha256:
+        return Verification(False, f"the model at {receipt.model} is not the one that drew this picture "
+                                   "(its weights changed since): it cannot be reproduced")
+    try:
+        request = ImageRequest(**receipt.request)
+    except TypeError as exc:
+        raise ValueError(f"the receipt's request is not one this app can run ({exc})") from None
+    result = generator.generate(request)
+    if images_sha256(result.images) == receipt.output_sha256:
+        return Verification(True, f"identical: the same model, prompt, seed and settings drew the same "
+                                  f"{len(result.images)} image(s) again, bit for bit", result)
+    return Verification(False, "different: the model drew other images this time (another torch build or thread "
+                               "count can change the arithmetic)", result)
+
+
+def verify_file(path: str | Path, device: Any = "cpu") -> Verification:
+    """Verify a saved text or PNG (a WAV once sound is in) from its receipt.
+
+    Raises:
+        ValueError: the file cannot be read or carries no receipt.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if data.startswith(b"\x89PNG"):
+        return verify_png(data, device)
+    try:
+        return verify_text(data.decode("utf-8"), device)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is neither a saved text nor a PNG of this app") from None

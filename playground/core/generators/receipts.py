@@ -11,12 +11,16 @@ generates again and compares the hash.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
 APP = "Generative AI Playground"
 TEXT_MARK = "# receipt: "  # the header line of a saved text that holds the receipt
+PNG_KEY = "playground.receipt"  # the PNG text field that holds it
 
 
 @dataclass(frozen=True)
@@ -72,3 +76,47 @@ def read_text_receipt(content: str) -> tuple[Receipt, str]:
                 raise ValueError("the text after the receipt is missing")
             return Receipt.from_json(line[len(TEXT_MARK):]), body
     raise ValueError("this file has no receipt: it was not saved by the Generative AI Playground")
+
+
+def images_sha256(images: np.ndarray) -> str:
+    """SHA-256 of uint8 images (N x H x W x C) with their shape, so a grid of the same pixels in
+    another layout differs."""
+    arr = np.ascontiguousarray(images, dtype=np.uint8)
+    return sha256(str(arr.shape).encode() + arr.tobytes())
+
+
+def png_with_receipt(images: np.ndarray, receipt: Receipt) -> bytes:
+    """A PNG of uint8 images (N x H x W x C) as a grid, with the receipt and the settings in its text fields."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    from playground.core.runs.history import tile
+
+    n = len(images)
+    cols = int(np.ceil(np.sqrt(n)))
+    grid = tile(images, cols, pad=2, fill=255)
+    scale = max(1, 256 // max(images.shape[1:3]))
+    pil = Image.fromarray(grid[:, :, 0] if grid.shape[2] == 1 else grid)
+    pil = pil.resize((pil.width * scale, pil.height * scale), Image.Resampling.NEAREST)
+    info = PngInfo()
+    info.add_text("Software", APP)
+    info.add_text("playground.prompt", str(receipt.request.get("prompt", "")))
+    info.add_text("playground.settings", json.dumps(receipt.request, ensure_ascii=False, sort_keys=True))
+    info.add_text(PNG_KEY, receipt.to_json())
+    buf = io.BytesIO()
+    pil.save(buf, format="PNG", pnginfo=info)
+    return buf.getvalue()
+
+
+def read_png_receipt(data: bytes) -> Receipt:
+    """The receipt in a PNG saved by ``png_with_receipt``; ValueError when there is none."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            text = dict(getattr(im, "text", {}) or {})
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f"not a PNG this app can read ({exc})") from None
+    if PNG_KEY not in text:
+        raise ValueError("this PNG has no receipt: it was not saved by the Generative AI Playground")
+    return Receipt.from_json(text[PNG_KEY])

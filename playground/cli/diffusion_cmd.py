@@ -1,0 +1,119 @@
+"""The diffusion family from the command line: ``train diffusion``, ``generate image``, ``bench diffusion``.
+
+    python -m playground train diffusion --dataset mnist-5k --minutes 10 --out runs/digits
+    python -m playground generate image --prompt "a handwritten 7" --checkpoint digits --n 16 --out sevens.png
+    python -m playground bench diffusion --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from typing import Any
+
+from playground.cli import Commands, UserError
+from playground.cli.generating import check_fits, load_model
+from playground.cli.training import add_run_arguments, build_settings, load_dataset, run_training
+
+
+def register(commands: Commands) -> None:
+    train = commands.verb("train").add_parser("diffusion", help="train a text-conditioned diffusion model")
+    add_run_arguments(train, family="diffusion", example="mnist-5k or emoji-32",
+                      presets="tiny, default (2 CPU cores), large or cuda (default: default)")
+    train.set_defaults(func=run_train_diffusion)
+    image = commands.verb("generate").add_parser("image", help="draw images from a prompt with a diffusion model")
+    image.add_argument("--prompt", required=True, help='what to draw, e.g. "a handwritten 7" or "red heart"')
+    image.add_argument("--checkpoint", default="emoji", help="a checkpoint or run folder, or a bundled model's name")
+    image.add_argument("--n", type=int, default=16, help="how many images")
+    image.add_argument("--steps", type=int, help="denoising steps (default: the model's)")
+    image.add_argument("--sampler", choices=("ddpm", "ddim", "fast"), help="fast is DPM-Solver++(2M) (default: the model's)")
+    image.add_argument("--guidance", type=float, help="classifier-free guidance scale (default: the model's)")
+    image.add_argument("--seed", type=int, default=0)
+    image.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    image.add_argument("--out", required=True, help="FILE.npz ('images' uint8 N x H x W x C) or FILE.png (a grid "
+                                                      "with the settings and receipt in its text fields)")
+    image.set_defaults(func=run_generate_image)
+    bench = commands.verb("bench").add_parser("diffusion", help="images per second when sampling, steps per second "
+                                                                "when training (CPU)")
+    bench.add_argument("--checkpoint", default="emoji", help="the model to sample from (default: the bundled emoji)")
+    bench.add_argument("--dataset", default="mnist-5k", help="the data to time training on")
+    bench.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
+    bench.add_argument("--json", action="store_true", help="print only the JSON object")
+    bench.set_defaults(func=run_bench_diffusion)
+
+
+def run_train_diffusion(args: argparse.Namespace) -> int:
+    from playground.core import families
+
+    family = families.get("diffusion")
+    dataset = load_dataset(args.dataset, ("image",), "a diffusion model here trains on captioned images")
+    settings = build_settings(family, args, frozenset({"captioned_images"}))
+    return run_training(family, dataset, settings, args)
+
+
+def image_request(gen: Any, args: argparse.Namespace) -> Any:
+    """An ``ImageRequest`` from the flags, the model's own defaults where a flag is not given."""
+    from playground.core.generators.diffusion_generator import ImageRequest
+
+    sampler = {"fast": "dpm++2m"}.get(args.sampler, args.sampler) or gen.config.sampler
+    steps = args.steps if args.steps is not None else gen.config.sample_steps
+    guidance = args.guidance if args.guidance is not None else gen.config.guidance
+    try:
+        return ImageRequest(args.prompt, args.n, steps, sampler, guidance, args.seed)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def run_generate_image(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from playground.cli.outputs import output_file, write_output
+    from playground.core.families.generators import image_receipt
+    from playground.core.generators.receipts import png_with_receipt
+
+    out = output_file(args.out, (".npz", ".png"))
+    gen = load_model(args.checkpoint, args.device, "diffusion")
+    request = image_request(gen, args)
+    check_fits(request.n, int(np.prod(gen.shape)))
+    result = gen.generate(request)
+    if result.unknown:
+        print(f"note: the model never saw these words in its captions: {', '.join(result.unknown)}", file=sys.stderr)
+    if out.suffix.lower() == ".png":
+        receipt = image_receipt(args.checkpoint, gen, result)
+        write_output(out, png_with_receipt(result.images, receipt))
+    else:
+        buf = io.BytesIO()
+        np.savez(buf, images=result.images)
+        write_output(out, buf.getvalue())
+    print(f"wrote {out}: {' x '.join(str(v) for v in result.images.shape)}")
+    return 0
+
+
+def run_bench_diffusion(args: argparse.Namespace) -> int:
+    import time
+
+    from playground.core import families
+    from playground.core.data.bundled import load_bundled
+    from playground.core.generators.diffusion_generator import ImageRequest
+    from playground.core.preprocess import default_pipeline, prepare
+    from playground.core.training.bench import bare_steps_per_s
+
+    gen = load_model(args.checkpoint, args.device, "diffusion")
+    request = ImageRequest(gen.prompts[0] if gen.prompts else "", 16, gen.config.sample_steps, gen.config.sampler,
+                           gen.config.guidance, 0)
+    gen.generate(ImageRequest(request.prompt, 2, 2))  # warm up (first calls allocate)
+    t0 = time.perf_counter()
+    gen.generate(request)
+    batch16 = time.perf_counter() - t0
+    family = families.get("diffusion")
+    dataset = load_bundled(args.dataset)
+    data = prepare(dataset, default_pipeline(dataset))[0]
+    settings = family.fit(family.preset("default", device=args.device), data)
+    rate = bare_steps_per_s(lambda device: family.make_trainer(settings, data, device, {}), args.device, steps=20)
+    figures = {"image_batch16_seconds": round(batch16, 3), "image_model": str(args.checkpoint),
+               "sampler": request.sampler, "sampling_steps": request.steps, "guidance": request.guidance,
+               "train_steps_per_s": round(rate, 3), "train_dataset": args.dataset, "train_batch": settings.run.batch_size}
+    print(json.dumps(figures, indent=None if args.json else 2))
+    return 0

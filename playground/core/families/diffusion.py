@@ -1,0 +1,100 @@
+"""The diffusion family: a small UNet learns to turn noise into pictures of what a caption says.
+
+Presets: ``tiny`` (tests), ``default`` (sized for two CPU cores), ``large``
+(the bundled models' shape: wider, trained longer) and ``cuda`` (for a GPU).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from playground.core.device import DEVICE_CHOICES
+from playground.core.families.base import CurveGroup, Family, FormSpec
+from playground.core.families.registry import register
+from playground.core.models.diffusion_config import PREDICTIONS, SAMPLERS, DiffusionConfig
+from playground.core.training.run_config import LR_SCHEDULES, RunConfig
+from playground.core.training.settings import Settings
+
+if TYPE_CHECKING:
+    import torch
+
+    from playground.core.runs.checkpoint import Checkpoint
+    from playground.core.training.trainer import Trainer
+
+
+def _run(**changes: Any) -> RunConfig:
+    return RunConfig(learning_rates={"model": 2e-3}, steps=3000, batch_size=64, lr_schedule="cosine", warmup_steps=100,
+                     metrics_every=10, samples_every=250, checkpoint_every=500).replace(**changes)
+
+
+PRESETS: dict[str, Settings] = {
+    "tiny": Settings(DiffusionConfig(width=8, mults=(1, 2), attention_levels=(1,), text_dim=16, text_layers=0,
+                                     max_caption=8, sample_steps=4, grid_seeds=2),
+                     _run(steps=6, batch_size=4, warmup_steps=0, metrics_every=1, samples_every=3, checkpoint_every=0)),
+    "default": Settings(DiffusionConfig(), _run()),
+    "large": Settings(DiffusionConfig(width=32), _run(steps=12_000, samples_every=500, checkpoint_every=1000)),
+    "cuda": Settings(DiffusionConfig(width=64, blocks=2, text_dim=128, text_layers=2),
+                     _run(steps=20_000, batch_size=128, learning_rates={"model": 1e-3}, samples_every=1000,
+                          checkpoint_every=2000)),
+}
+
+FORM = FormSpec(
+    fields=("steps", "minutes", "batch_size", "lr", "lr_schedule", "warmup_steps", "width", "text_layers",
+            "prediction", "caption_dropout", "ema_decay", "sampler", "sample_steps", "guidance", "seed", "device",
+            "cpu_threads"),
+    labels={"lr": "Learning rate", "lr_schedule": "Rate schedule", "warmup_steps": "Warm-up steps",
+            "width": "UNet width", "text_layers": "Caption encoder layers", "prediction": "Predicts",
+            "caption_dropout": "Caption dropout (for guidance)", "ema_decay": "EMA (decay)",
+            "sample_steps": "Sampling steps", "minutes": "Minutes (0: by steps)", "cpu_threads": "CPU threads (0: auto)"},
+    choices={"device": DEVICE_CHOICES, "lr_schedule": LR_SCHEDULES, "prediction": PREDICTIONS, "sampler": SAMPLERS},
+    ranges={"steps": (1, 10_000_000), "minutes": (0.0, 1440.0), "batch_size": (1, 1024), "warmup_steps": (0, 100_000),
+            "width": (8, 256), "text_layers": (0, 8), "caption_dropout": (0.0, 0.9), "ema_decay": (0.0, 0.9999),
+            "sample_steps": (1, 1000), "guidance": (0.0, 30.0), "seed": (0, 2**31 - 1), "cpu_threads": (0, 256)},
+)
+
+CURVES = (CurveGroup("Loss: how far the predicted noise is from the real noise", (("loss", "mean squared error"),)),)
+
+
+def _fit(settings: Settings, data: Any) -> Settings:
+    from playground.core.models.text_encoder import train_caption_tokenizer
+
+    captions = [str(c) for c in (getattr(data, "captions", None) or [])]
+    if not any(captions):
+        raise ValueError("diffusion learns images with their captions, and this data has none: use a captioned "
+                         "dataset (a sidecar .txt per image, or captions from the file names)")
+    vocab = train_caption_tokenizer(captions).vocab_size  # the trainer trains the same one
+    return Settings(settings.model.for_data(data, vocab), settings.run)
+
+
+def _check_resume(checkpoint: Checkpoint, data: Any) -> None:
+    shape = tuple(checkpoint.data.get("image_shape", ()))
+    if shape != tuple(data.x.shape[1:]):
+        raise ValueError(f"that checkpoint was trained on {shape} images, this data is {tuple(data.x.shape[1:])}")
+
+
+def _make_trainer(settings: Settings, data: Any, device: torch.device, extras: Mapping[str, Any]) -> Trainer:
+    from playground.core.training.diffusion_trainer import DiffusionTrainer
+
+    return DiffusionTrainer(settings.model, settings.run, data, device)
+
+
+def _load_generator(checkpoint: Checkpoint, device: torch.device) -> Any:
+    from playground.core.generators.diffusion_generator import DiffusionGenerator
+
+    return DiffusionGenerator(checkpoint, DiffusionConfig.from_dict(checkpoint.model_config), device)
+
+
+DIFFUSION = register(Family(
+    name="diffusion",
+    title="Diffusion: a network learns to turn noise into what a caption says",
+    config_class=DiffusionConfig,
+    presets=PRESETS,
+    accepts=frozenset({"captioned_images"}),
+    make_trainer=_make_trainer,
+    load_generator=_load_generator,
+    curves=CURVES,
+    form=FORM,
+    fit=_fit,
+    check_resume=_check_resume,
+))

@@ -1,0 +1,127 @@
+"""The diffusion family's own settings: the UNet, the caption encoder, the noise schedule and sampling.
+
+The networks are ``playground.core.models.unet.UNet`` and
+``playground.core.models.text_encoder.TextEncoder``; the schedule and the
+samplers are in ``playground.core.diffusion``. Image shape and vocabulary
+come from the data (``for_data``). Run settings (steps, batch, learning rate,
+seed, device) are in ``RunConfig``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the model modules import torch; the config must not
+    from playground.core.diffusion.samplers import SamplerConfig
+    from playground.core.diffusion.schedule import ScheduleConfig
+    from playground.core.models.text_encoder import TextEncoderConfig
+    from playground.core.models.unet import UNetConfig
+
+PREDICTIONS = ("eps", "v")
+SAMPLERS = ("ddim", "ddpm", "dpm++2m")
+
+
+@dataclass(frozen=True)
+class DiffusionConfig:
+    width: int = 16  # UNet feature channels at full resolution
+    mults: tuple[int, ...] = (1, 2, 4)  # width multiplier per UNet level (each level after the first halves H and W)
+    blocks: int = 1  # ResNet blocks per UNet level
+    attention_levels: tuple[int, ...] = (2,)  # UNet levels with self- and cross-attention to the caption
+    text_dim: int = 64  # size of the caption features
+    text_layers: int = 1  # transformer layers of the caption encoder (0: embeddings and mean pooling)
+    max_caption: int = 12  # longest caption in tokens; longer ones are cut
+    schedule: str = "cosine"  # noise schedule: "cosine" (Nichol & Dhariwal) or "linear" (Ho et al.)
+    prediction: str = "eps"  # what the UNet predicts: the noise ("eps") or v (Salimans & Ho 2022)
+    caption_dropout: float = 0.1  # share of captions replaced by the empty one (for classifier-free guidance)
+    ema_decay: float = 0.999  # moving average of the weights for sampling; 0 switches it off
+    grad_clip: float = 1.0  # clip the gradient norm to this (0: off)
+    sampler: str = "ddim"  # default sampler: "ddim", "ddpm" or "dpm++2m"
+    sample_steps: int = 20  # default number of denoising steps
+    guidance: float = 4.0  # default classifier-free guidance scale (0: unguided, 1: conditional)
+    grid_seeds: int = 6  # samples per prompt in the training grid
+    channels: int = 1  # image channels (set from the data)
+    height: int = 28  # image height (set from the data)
+    image_width: int = 28  # image width (set from the data)
+    vocab_size: int = 0  # caption words known (set from the data)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mults", tuple(int(m) for m in self.mults))
+        object.__setattr__(self, "attention_levels", tuple(int(a) for a in self.attention_levels))
+        for name in ("width", "blocks", "text_dim", "max_caption", "sample_steps", "grid_seeds", "channels", "height",
+                     "image_width"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not self.mults or min(self.mults) < 1:
+            raise ValueError("mults needs one whole number of at least 1 per level, like 1,2,4")
+        if self.text_layers < 0:
+            raise ValueError("text_layers must be 0 or more")
+        if self.schedule not in ("cosine", "linear"):
+            raise ValueError(f"unknown noise schedule {self.schedule!r}: choose cosine or linear")
+        if self.prediction not in PREDICTIONS:
+            raise ValueError(f"unknown prediction {self.prediction!r}: choose {' or '.join(PREDICTIONS)}")
+        if not (0.0 <= self.caption_dropout < 1.0):
+            raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout}")
+        if not (0.0 <= self.ema_decay < 1.0):
+            raise ValueError(f"ema_decay must be in [0, 1) (0 switches it off), got {self.ema_decay}")
+        if not (math.isfinite(self.grad_clip) and self.grad_clip >= 0):
+            raise ValueError("grad_clip must be 0 (off) or more")
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"unknown sampler {self.sampler!r}: choose one of {', '.join(SAMPLERS)}")
+        if not (math.isfinite(self.guidance) and 0 <= self.guidance <= 30):
+            raise ValueError(f"guidance must be between 0 and 30, got {self.guidance}")
+        if self.vocab_size < 0:
+            raise ValueError("vocab_size must be 0 (from the data) or more")
+
+    def replace(self, **changes: Any) -> DiffusionConfig:
+        return dataclasses.replace(self, **changes)
+
+    def for_data(self, data: Any, vocab_size: int) -> DiffusionConfig:
+        """Take the image shape from prepared images (float32 N x C x H x W) and the caption vocabulary size."""
+        c, h, w = (int(v) for v in data.x.shape[1:])
+        return dataclasses.replace(self, channels=c, height=h, image_width=w, vocab_size=int(vocab_size))
+
+    def unet_config(self) -> UNetConfig:
+        from playground.core.models.unet import UNetConfig
+
+        return UNetConfig(channels=self.channels, width=self.width, mults=self.mults, blocks=self.blocks,
+                          attention_levels=self.attention_levels, text_dim=self.text_dim,
+                          groups=min(8, self.width))
+
+    def text_config(self) -> TextEncoderConfig:
+        from playground.core.models.text_encoder import TextEncoderConfig
+
+        if self.vocab_size < 1:
+            raise ValueError("the caption vocabulary is not known yet: fit the settings to the data first")
+        return TextEncoderConfig(vocab_size=self.vocab_size, dim=self.text_dim, max_len=self.max_caption,
+                                 layers=self.text_layers)
+
+    def schedule_config(self) -> ScheduleConfig:
+        from playground.core.diffusion.schedule import ScheduleConfig
+
+        return ScheduleConfig(kind=self.schedule)
+
+    def sampler_config(self, **changes: Any) -> SamplerConfig:
+        from playground.core.diffusion.samplers import SamplerConfig
+
+        fields = {"sampler": self.sampler, "steps": self.sample_steps, "guidance": self.guidance, **changes}
+        return SamplerConfig(**fields)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["mults"], out["attention_levels"] = list(self.mults), list(self.attention_levels)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DiffusionConfig:
+        """Inverse of ``to_dict``; unknown or mistyped fields raise ``ValueError``."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown diffusion settings: {', '.join(unknown)}")
+        try:
+            return cls(**dict(data))
+        except TypeError as exc:
+            raise ValueError(f"bad diffusion settings: {exc}") from exc
