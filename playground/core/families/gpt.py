@@ -27,14 +27,17 @@ if TYPE_CHECKING:
 
 
 def _run(**changes: Any) -> RunConfig:
-    return RunConfig(learning_rates={"model": 3e-3}, steps=2000, batch_size=16, lr_schedule="cosine", warmup_steps=50,
+    return RunConfig(learning_rates={"model": 5e-3}, steps=1500, batch_size=16, lr_schedule="cosine", warmup_steps=50,
                      metrics_every=10, samples_every=250, checkpoint_every=500).replace(**changes)
 
 
 PRESETS: dict[str, Settings] = {
     "tiny": Settings(TextModelConfig(block_size=16, n_layer=1, n_head=2, n_embd=16, eval_batches=2, sample_tokens=20),
                      _run(steps=6, batch_size=4, warmup_steps=0, metrics_every=1, samples_every=3, checkpoint_every=0)),
-    "default": Settings(TextModelConfig(), _run()),
+    # Measured on the bundled Shakespeare (the scratch runs are in the README): 3 layers of width 96 with a
+    # 64-token context and lr 5e-3 reached 1.88 nats/char after ~1150 steps, faster than width 128 (whose
+    # steps cost more) or 4 layers of 64; batch 32 learned less per second than 16.
+    "default": Settings(TextModelConfig(n_embd=96), _run()),
     "long": Settings(TextModelConfig(block_size=256, n_layer=4, n_head=4, n_embd=192),
                      _run(steps=20_000, batch_size=16, learning_rates={"model": 2e-3}, warmup_steps=200,
                           samples_every=500, checkpoint_every=1000)),
