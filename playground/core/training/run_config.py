@@ -68,7 +68,10 @@ class RunConfig:
 
     def lr_factor(self, done: int, seconds: float = 0.0) -> float:
         """The schedule's multiplier of the base rates after ``done`` of this run's steps and
-        ``seconds`` of its training time (a run with a time limit decays over whichever ends it first)."""
+        ``seconds`` of its training time (a run with a time limit decays over whichever ends it first).
+
+        A resumed run schedules over the steps it adds, warm-up included (a warm restart).
+        """
         if self.warmup_steps and done < self.warmup_steps:
             return (done + 1) / self.warmup_steps
         if self.lr_schedule == "constant" or self.steps <= 0:

@@ -1,0 +1,126 @@
+"""The diffusion family on the one loop: captioned images train, the grid shows fixed prompts, the
+generator draws deterministically with a filmstrip, reports unknown words, and its PNGs verify."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from playground.core import families
+from playground.core.data.bundled import load_bundled
+from playground.core.data.dataset import ImageDataset
+from playground.core.events import ImageGrid, Metrics
+from playground.core.families.generators import image_receipt, load_generator, verify_png
+from playground.core.families.session import session_job
+from playground.core.generators.diffusion_generator import ImageRequest
+from playground.core.generators.receipts import png_with_receipt, read_png_receipt
+from playground.core.jobs import collect
+from playground.core.runs.checkpoint import load_checkpoint
+from playground.core.training.diffusion_trainer import grid_prompts
+
+DIFFUSION = families.get("diffusion")
+
+
+def digits(n: int = 60) -> ImageDataset:
+    full = load_bundled("mnist-5k")
+    pick = np.concatenate([np.flatnonzero(full.labels == k)[: n // 10] for k in range(10)])
+    return ImageDataset("digits", full.images[pick], full.labels[pick], full.label_names,
+                        captions=[full.captions[i] for i in pick])
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("diffusion") / "run"
+    result, events = collect(session_job(DIFFUSION, digits(), DIFFUSION.preset("tiny", steps=6), out_dir=out))
+    return out, result, events
+
+
+def test_bundled_digits_have_captions_in_several_phrasings():
+    mnist = load_bundled("mnist-5k")
+    sevens = {c for c, k in zip(mnist.captions, mnist.labels) if k == 7}
+    assert {"a handwritten 7", "seven", "the digit seven"} & sevens and len(sevens) >= 5
+    assert all("7" in c or "seven" in c for c in sevens)
+
+
+def test_training_logs_the_loss_and_a_grid_of_fixed_prompts(run):
+    out, result, events = run
+    assert result.step == 6 and all(np.isfinite(e.values["loss"]) for e in events if isinstance(e, Metrics))
+    grid = [e for e in events if isinstance(e, ImageGrid)][-1]
+    assert grid.rows == 10 and grid.cols == 2 and grid.images.shape == (20, 28, 28, 1)
+    assert grid.captions[7] == "a handwritten 7"
+    assert np.array_equal(grid.images[0], grid.images[0])  # uint8 pixels
+    ck = load_checkpoint(out)
+    assert ck.family == "diffusion" and {"net", "ema"} <= set(ck.networks) and "training.npz" in ck.files
+
+
+def test_grid_prompts_for_other_data():
+    emoji = load_bundled("emoji-32")
+    prompts = grid_prompts(emoji.captions, emoji.labels, emoji.label_names)
+    assert len(prompts) == 8 and "red heart" in prompts and "red circle" in prompts
+    assert grid_prompts(["cat", "dog", "cat"], np.zeros(3, dtype=int), ["pets"]) == ["cat", "dog"]
+
+
+def test_the_generator_is_deterministic_keeps_a_filmstrip_and_reports_unknown_words(run):
+    out, _, _ = run
+    gen = load_generator(out, "cpu")
+    assert gen.family == "diffusion" and not hasattr(gen, "opt")
+    a = gen.generate(ImageRequest("a handwritten 7", n=3, steps=4, seed=2), film=True)
+    b = gen.generate(ImageRequest("a handwritten 7", n=3, steps=4, seed=2))
+    c = gen.generate(ImageRequest("a handwritten 7", n=3, steps=4, seed=3))
+    assert a.images.dtype == np.uint8 and a.images.shape == (3, 28, 28, 1)
+    assert np.array_equal(a.images, b.images) and not np.array_equal(a.images, c.images)
+    assert len(a.film) == 4 and a.film[0][0] == 999 and a.film[-1][0] < a.film[0][0]
+    assert np.array_equal(a.film[-1][2], a.images[0])  # the last clean guess is the result
+    assert gen.generate(ImageRequest("a zebra seven", n=1, steps=2)).unknown == ("zebra",)
+    noisy = gen.noised(a.images[0], 999, seed=1)
+    assert noisy.shape == a.images[0].shape and np.abs(noisy.astype(int) - a.images[0]).mean() > 40
+    assert np.array_equal(gen.noised(a.images[0], 0), a.images[0]) or \
+        np.abs(gen.noised(a.images[0], 0).astype(int) - a.images[0]).max() <= 8
+    images, captions = gen.training_images()
+    assert images.shape == (60, 28, 28, 1) and len(captions) == 60
+
+
+def test_guidance_scale_one_is_the_conditional_prediction_and_zero_the_unconditional(run):
+    from playground.core.diffusion.samplers import guided_eps
+
+    out, _, _ = run
+    gen = load_generator(out, "cpu")
+    x, t = torch.randn(2, 1, 28, 28), torch.tensor([500, 500])
+    from playground.core.models.text_encoder import empty_captions, encode_captions
+
+    cap = encode_captions(gen.tokenizer, ["a handwritten 3"] * 2, gen.config.max_caption)
+    empty = empty_captions(2, gen.config.max_caption, gen.tokenizer.vocab_size)
+    cond, uncond = gen.net.text(cap.ids, cap.mask), gen.net.text(empty.ids, empty.mask)
+
+    def eps(x_, t_, c):
+        return gen.net.eps(gen.schedule, "eps", x_, t_, c)
+
+    assert torch.allclose(guided_eps(eps, x, t, cond, uncond, 1.0), eps(x, t, cond), atol=1e-5)
+    assert torch.allclose(guided_eps(eps, x, t, cond, uncond, 0.0), eps(x, t, uncond), atol=1e-5)
+
+
+def test_png_receipt_round_trip_and_verify(run):
+    out, _, _ = run
+    gen = load_generator(out, "cpu")
+    result = gen.generate(ImageRequest("a handwritten 1", n=4, steps=3, seed=5))
+    png = png_with_receipt(result.images, image_receipt(str(out), gen, result))
+    receipt = read_png_receipt(png)
+    assert receipt.request["prompt"] == "a handwritten 1" and receipt.request["seed"] == 5
+    assert verify_png(png).identical
+    with pytest.raises(ValueError, match="no receipt"):
+        from PIL import Image
+        import io
+
+        buf = io.BytesIO()
+        Image.new("L", (4, 4)).save(buf, format="PNG")
+        read_png_receipt(buf.getvalue())
+
+
+def test_uncaptioned_images_are_refused_with_a_message():
+    data = digits()
+    bare = ImageDataset("bare", data.images, data.labels, data.label_names)
+    bare.captions = None
+    assert families.for_data(frozenset({"images", "labelled_images"})) == [families.get("gan")]
+    with pytest.raises(ValueError, match="captioned images"):
+        collect(session_job(DIFFUSION, bare, DIFFUSION.preset("tiny")))
