@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "playground.cli.text_cmd",
     "playground.cli.diffusion_cmd",
     "playground.cli.verify_cmd",
+    "playground.cli.build_cmd",
     "playground.cli.screenshot_cmd",
     "playground.cli.bench_cmd",
 )

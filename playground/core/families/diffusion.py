@@ -58,19 +58,20 @@ CURVES = (CurveGroup("Loss: how far the predicted noise is from the real noise",
 
 def _fit(settings: Settings, data: Any) -> Settings:
     from playground.core.models.text_encoder import train_caption_tokenizer
+    from playground.core.training.diffusion_trainer import training_captions
 
-    captions = [str(c) for c in (getattr(data, "captions", None) or [])]
-    if not any(captions):
-        raise ValueError("diffusion learns images with their captions, and this data has none: use a captioned "
-                         "dataset (a sidecar .txt per image, or captions from the file names)")
+    _kept, captions = training_captions(data)
     vocab = train_caption_tokenizer(captions).vocab_size  # the trainer trains the same one
     return Settings(settings.model.for_data(data, vocab), settings.run)
 
 
 def _check_resume(checkpoint: Checkpoint, data: Any) -> None:
-    shape = tuple(checkpoint.data.get("image_shape", ()))
-    if shape != tuple(data.x.shape[1:]):
-        raise ValueError(f"that checkpoint was trained on {shape} images, this data is {tuple(data.x.shape[1:])}")
+    kind = "audio" if getattr(data, "sample_rate", None) is not None else "image"
+    if checkpoint.data.get("kind", "image") != kind:
+        raise ValueError(f"that checkpoint learned {checkpoint.data.get('kind')}, this data is {kind}")
+    if kind == "image" and tuple(checkpoint.data.get("image_shape", ())) != tuple(data.x.shape[1:]):
+        raise ValueError(f"that checkpoint was trained on {tuple(checkpoint.data.get('image_shape', ()))} images, "
+                         f"this data is {tuple(data.x.shape[1:])}")
 
 
 def _make_trainer(settings: Settings, data: Any, device: torch.device, extras: Mapping[str, Any]) -> Trainer:
@@ -90,7 +91,7 @@ DIFFUSION = register(Family(
     title="Diffusion: a network learns to turn noise into what a caption says",
     config_class=DiffusionConfig,
     presets=PRESETS,
-    accepts=frozenset({"captioned_images"}),
+    accepts=frozenset({"captioned_images", "captioned_audio"}),
     make_trainer=_make_trainer,
     load_generator=_load_generator,
     curves=CURVES,

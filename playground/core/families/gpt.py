@@ -38,8 +38,8 @@ PRESETS: dict[str, Settings] = {
     # 64-token context and lr 5e-3 reached 1.88 nats/char after ~1150 steps, faster than width 128 (whose
     # steps cost more) or 4 layers of 64; batch 32 learned less per second than 16.
     "default": Settings(TextModelConfig(n_embd=96), _run()),
-    "long": Settings(TextModelConfig(block_size=256, n_layer=4, n_head=4, n_embd=192),
-                     _run(steps=20_000, batch_size=16, learning_rates={"model": 2e-3}, warmup_steps=200,
+    "long": Settings(TextModelConfig(block_size=128, n_layer=4, n_head=6, n_embd=192, dropout=0.1),
+                     _run(steps=5000, batch_size=32, learning_rates={"model": 3e-3}, warmup_steps=200,
                           samples_every=500, checkpoint_every=1000)),
     "names": Settings(TextModelConfig(block_size=32, n_layer=2, n_head=4, n_embd=64, sample_tokens=120),
                       _run(steps=3000, batch_size=32, samples_every=250)),

@@ -59,6 +59,16 @@ class ImageResult:
     film: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)  # (timestep, noisy x_t, clean guess x0), uint8
 
 
+@dataclass(frozen=True)
+class AudioResult:
+    request: ImageRequest
+    clips: np.ndarray  # float32 N x L in [-1, 1], mono, at ``sample_rate``
+    sample_rate: int
+    spectrograms: np.ndarray  # float32 N x bands x frames in [-1, 1] (the model's drawing; -1 is silence)
+    unknown: tuple[str, ...] = ()
+    film: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)  # (timestep, x_t, x0) spectrograms
+
+
 class DiffusionGenerator:
     """A trained text-conditioned diffusion model, ready to draw."""
 
@@ -76,6 +86,9 @@ class DiffusionGenerator:
         self.net.to(device).eval().requires_grad_(False)
         self.schedule = NoiseSchedule(config.schedule_config())
         self.shape = (config.channels, config.height, config.image_width)
+        self.kind = str(checkpoint.data.get("kind", "image"))  # "image" or "audio"
+        self.sample_rate = int(checkpoint.data.get("sample_rate", 16000))
+        self.mel = config.mel_config(self.sample_rate) if self.kind == "audio" else None
         self._training: tuple[np.ndarray, list[str]] | None = None
 
     @property
@@ -97,6 +110,34 @@ class DiffusionGenerator:
             cancel: polled before each step; True raises ``JobCancelled``.
             film: keep, for the first image, each step's noisy input and clean guess (the filmstrip).
         """
+        x, frames = self._run(request, on_step, cancel, film, pixels=True)
+        unknown = tuple(self.unknown_words(request.prompt))
+        return ImageResult(request, x, unknown, frames)
+
+    @torch.no_grad()
+    def generate_audio(self, request: ImageRequest, *, on_step: Callable[[int, int], None] | None = None,
+                       cancel: Callable[[], bool] | None = None, film: bool = False) -> AudioResult:
+        """Draw ``request.n`` sounds as spectrograms and turn them into waveforms (Griffin-Lim)."""
+        if self.mel is None:
+            raise ValueError("this model draws images, not sounds")
+        specs, frames = self._run(request, on_step, cancel, film, pixels=False)
+        return AudioResult(request, self.to_audio(specs), self.sample_rate, specs, tuple(self.unknown_words(request.prompt)),
+                           frames)
+
+    def to_audio(self, spectrograms: np.ndarray) -> np.ndarray:
+        """float32 N x L waveforms of model-scale spectrograms (N x bands x frames in [-1, 1])."""
+        from playground.core.preprocess.mel import denormalise_log_mel, mel_to_audio
+
+        log_mel = denormalise_log_mel(torch.as_tensor(spectrograms, dtype=torch.float32), self.mel)
+        return mel_to_audio(log_mel, self.mel).numpy()
+
+    def _run(self, request: ImageRequest, on_step: Callable[[int, int], None] | None, cancel: Callable[[], bool] | None,
+             film: bool, pixels: bool) -> tuple[np.ndarray, list[tuple[int, np.ndarray, np.ndarray]]]:
+        """Sample in batches; uint8 images (``pixels``) or float spectrograms, and the first item's filmstrip."""
+
+        def show(x: torch.Tensor) -> np.ndarray:
+            return self._pixels(x) if pixels else x[:, 0].float().cpu().numpy()
+
         gen = torch.Generator().manual_seed(request.seed)
         start = torch.randn((request.n, *self.shape), generator=gen)
         images, frames = [], []
@@ -108,14 +149,13 @@ class DiffusionGenerator:
             def step(i: int, steps: int, x_t: torch.Tensor, x0: torch.Tensor, b: int = b) -> None:
                 if film and b == 0:
                     t = self.schedule.timesteps(steps)[i]
-                    frames.append((t, self._pixels(x_t[:1]), self._pixels(x0[:1])))
+                    frames.append((t, show(x_t[:1].clamp(-1, 1))[0], show(x0[:1])[0]))
                 if on_step is not None:
                     on_step(b * request.steps + i + 1, total)
 
             x = self._sample(request, [request.prompt] * n, start[first : first + n], step, cancel, request.seed + b)
-            images.append(self._pixels(x))
-        unknown = tuple(self.unknown_words(request.prompt))
-        return ImageResult(request, np.concatenate(images), unknown, [(t, a[0], c[0]) for t, a, c in frames])
+            images.append(show(x))
+        return np.concatenate(images), frames
 
     def _sample(self, request: ImageRequest, prompts: list[str], start: torch.Tensor, on_step, cancel, seed: int) -> torch.Tensor:
         batch = encode_captions(self.tokenizer, prompts, self.config.max_caption)
@@ -150,7 +190,7 @@ class DiffusionGenerator:
 
     def card(self) -> dict[str, object]:
         ck = self.checkpoint
-        return {"family": "diffusion", "source": ck.extra.get("source", ""), "steps": ck.step,
+        return {"family": "diffusion", "kind": self.kind, "source": ck.extra.get("source", ""), "steps": ck.step,
                 "elapsed_s": float(ck.extra.get("elapsed", float("nan"))),
                 "loss": ck.history.last("loss"), "vocabulary": self.tokenizer.vocab_size,
                 "image": "x".join(str(v) for v in self.shape), "parameters": sum(p.numel() for p in self.net.parameters()),

@@ -179,8 +179,10 @@ def _finish(dataset: Any, pipeline: Pipeline, state: Any, report: PrepareReport)
     if dataset.modality == "audio":
         x, rate = finish_audio(state)
         captions = None if dataset.captions is None else [dataset.captions[int(i)] for i in state.index]
+        per_clip = {name: None if getattr(dataset, name, None) is None else np.asarray(getattr(dataset, name))[state.index]
+                    for name in ("pitches", "heldout")}
         return PreparedAudio(x, rate, state.labels, list(dataset.label_names), pipeline.to_dict(),
-                             captions=captions, source=dataset.name)
+                             captions=captions, source=dataset.name, **per_clip)
     return PreparedPoints(state.points, state.labels, list(dataset.label_names), pipeline.to_dict(), source=dataset.name)
 
 

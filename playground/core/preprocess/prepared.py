@@ -107,10 +107,19 @@ class PreparedAudio:
     pipeline: dict[str, Any]
     captions: list[str] | None = None
     source: str = ""
+    pitches: np.ndarray | None = None  # int64 (N,) MIDI note of each clip, when known
+    heldout: np.ndarray | None = None  # bool (N,): kept out of training on purpose (models must not learn them)
 
     def __post_init__(self) -> None:
         self.x = np.ascontiguousarray(self.x, dtype=np.float32)
         self.labels = np.asarray(self.labels, dtype=np.int64)
+        for name, dtype in (("pitches", np.int64), ("heldout", bool)):
+            value = getattr(self, name)
+            if value is not None:
+                value = np.asarray(value, dtype=dtype)
+                if value.shape != (len(self.x),):
+                    raise ValueError(f"{name} must have one entry per clip")
+                setattr(self, name, value)
         if self.x.ndim != 2:
             raise ValueError(f"prepared audio must be N x L, got {self.x.shape}")
         if len(self.labels) != len(self.x):

@@ -24,10 +24,12 @@ from torch import nn
 
 from playground.core.diffusion.samplers import sample
 from playground.core.diffusion.schedule import NoiseSchedule
-from playground.core.events import ImageGrid, View
+from playground.core.data.note_captions import caption_for
+from playground.core.events import AudioClips, ImageGrid, View
 from playground.core.models.diffusion_config import DiffusionConfig
 from playground.core.models.diffusion_net import DiffusionNet
 from playground.core.models.text_encoder import drop_captions, empty_captions, encode_captions, train_caption_tokenizer
+from playground.core.preprocess.mel import denormalise_log_mel, log_mel, mel_to_audio, normalise_log_mel
 from playground.core.preprocess.prepared import denormalise
 from playground.core.training.batches import Batches
 from playground.core.training.run_config import RunConfig
@@ -68,6 +70,32 @@ def grid_prompts(captions: list[str], labels: np.ndarray, label_names: list[str]
     return [shortest[k] for k in sorted(shortest)][:GRID_PROMPTS]
 
 
+def training_captions(data: Any) -> tuple[np.ndarray, list[str]]:
+    """The items a diffusion model learns (never the held-out ones) and their captions.
+
+    Raises:
+        ValueError: the data has no captions.
+    """
+    captions = [str(c) for c in (getattr(data, "captions", None) or [])]
+    if len(captions) != len(data.x) or not any(captions):
+        raise ValueError("diffusion learns images with their captions, and this data has none: use a captioned "
+                         "dataset (a sidecar .txt per image, or captions from the file names)")
+    heldout = getattr(data, "heldout", None)
+    kept = np.flatnonzero(~heldout) if heldout is not None else np.arange(len(data.x))
+    return kept, [captions[i] for i in kept]
+
+
+def note_prompts(labels: np.ndarray, label_names: list[str], pitches: np.ndarray) -> list[str]:
+    """"a <instrument> playing <note>" for up to 8 instruments, each at the middle of the notes it has."""
+    prompts = []
+    present = sorted({int(k) for k in labels if k >= 0})
+    pick = [present[i] for i in np.linspace(0, len(present) - 1, min(GRID_PROMPTS, len(present))).round().astype(int)]
+    for k in dict.fromkeys(pick):
+        notes = np.sort(pitches[labels == k])
+        prompts.append(caption_for(label_names[k], int(notes[len(notes) // 2]), 80))
+    return prompts
+
+
 class DiffusionTrainer(Trainer):
     """A text-conditioned diffusion model learning captioned images (float32 N x C x H x W in [-1, 1])."""
 
@@ -76,17 +104,22 @@ class DiffusionTrainer(Trainer):
     def __init__(self, config: DiffusionConfig, run: RunConfig, data: Any, device: torch.device | str = "cpu") -> None:
         if getattr(data, "norm", {}).get("kind", "minus1_1") != "minus1_1":
             raise ValueError("diffusion needs images scaled to [-1, 1]: set the Normalise step to [-1, 1]")
-        captions = [str(c) for c in (data.captions or [])]
-        if len(captions) != len(data.x) or not any(captions):
-            raise ValueError("diffusion learns images with their captions, and this data has none: use a captioned "
-                             "dataset (a sidecar .txt per image, or captions from the file names)")
+        self.kept, captions = training_captions(data)
         self.device, self.run, self.data = torch.device(device), run, data
+        self.audio = getattr(data, "sample_rate", None) is not None
         self.tokenizer = train_caption_tokenizer(captions)
         self.config = config.for_data(data, self.tokenizer.vocab_size)
         self.schedule = NoiseSchedule(self.config.schedule_config())
         batch = encode_captions(self.tokenizer, captions, self.config.max_caption)
         self.ids, self.mask = batch.ids.to(self.device), batch.mask.to(self.device)
-        self.x = torch.from_numpy(np.ascontiguousarray(data.x)).to(self.device)
+        if self.audio:  # a sound is learned as its log-mel spectrogram, a 1 x bands x frames image in [-1, 1]
+            self.mel = self.config.mel_config(int(data.sample_rate))
+            waves = torch.from_numpy(np.ascontiguousarray(data.x[self.kept]))
+            x = normalise_log_mel(log_mel(waves, self.mel), self.mel).clamp(-1.0, 1.0)[:, None]
+        else:
+            x = torch.from_numpy(np.ascontiguousarray(data.x[self.kept]))
+        self.x = x.to(self.device)
+        self.captions = captions
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(run.seed)
             self.net = DiffusionNet(self.config).to(self.device)
@@ -95,7 +128,10 @@ class DiffusionTrainer(Trainer):
         self.batches = Batches(len(self.x), run.seed)
         self.noise = torch.Generator().manual_seed(run.seed + 1)
         self.updates = 0
-        self.prompts = grid_prompts(captions, np.asarray(data.labels), list(data.label_names))
+        labels = np.asarray(data.labels)[self.kept]
+        pitches = getattr(data, "pitches", None)
+        self.prompts = (note_prompts(labels, list(data.label_names), np.asarray(pitches)[self.kept])
+                        if self.audio and pitches is not None else grid_prompts(captions, labels, list(data.label_names)))
 
     # ---- the loop's contract ------------------------------------------------------------------------
     def train_step(self, part: str) -> dict[str, torch.Tensor]:
@@ -143,21 +179,29 @@ class DiffusionTrainer(Trainer):
     def describe(self) -> str:
         c, h, w = self.x.shape[1:]
         params = sum(p.numel() for p in self.net.parameters())
-        return (f"training a diffusion model ({params / 1e6:.2f} M parameters) on {len(self.x):,} captioned images "
-                f"({c}x{h}x{w}, {self.tokenizer.vocab_size:,} caption words)")
+        what = (f"{len(self.x):,} captioned sounds as {h}x{w} spectrograms"
+                + (f" ({len(self.data.x) - len(self.x):,} held out)" if len(self.x) < len(self.data.x) else "")
+                if self.audio else f"{len(self.x):,} captioned images ({c}x{h}x{w})")
+        return (f"training a diffusion model ({params / 1e6:.2f} M parameters) on {what}, "
+                f"{self.tokenizer.vocab_size:,} caption words")
 
     def data_info(self) -> dict[str, Any]:
-        return {"kind": "image", "tokenizer": self.tokenizer.to_dict(), "image_shape": list(self.x.shape[1:]),
-                "norm": dict(getattr(self.data, "norm", {"kind": "minus1_1"})), "label_names": list(self.data.label_names),
-                "prompts": self.prompts}
+        info = {"kind": "audio" if self.audio else "image", "tokenizer": self.tokenizer.to_dict(),
+                "image_shape": list(self.x.shape[1:]), "label_names": list(self.data.label_names), "prompts": self.prompts,
+                "norm": dict(getattr(self.data, "norm", {"kind": "minus1_1"}))}
+        if self.audio:
+            info.update(sample_rate=int(self.data.sample_rate), samples=int(self.data.x.shape[1]),
+                        mel={"hop": self.mel.hop, "n_mels": self.mel.n_mels, "n_fft": self.mel.n_fft})
+        return info
 
     def files(self) -> dict[str, bytes]:
-        """The training images (uint8) and captions, for "is it copying?" and for the prompts the model knows."""
+        """The training images (uint8; spectrograms for sound) with their captions and dataset indices, for
+        "is it copying?" and for the prompts the model knows."""
         import io
 
+        pixels = denormalise(self.x.cpu().numpy(), {"kind": "minus1_1"})
         buf = io.BytesIO()
-        np.savez_compressed(buf, images=denormalise(self.data.x, self.data.norm),
-                            captions=np.asarray([str(c) for c in self.data.captions]))
+        np.savez_compressed(buf, images=pixels, captions=np.asarray(self.captions), index=self.kept.astype(np.int64))
         return {"training.npz": buf.getvalue()}
 
     def get_state(self) -> dict[str, Any]:
@@ -172,8 +216,8 @@ class DiffusionTrainer(Trainer):
 
     # ---- what the Train tab shows ---------------------------------------------------------------------
     @torch.no_grad()
-    def draw(self, prompts: list[str], seeds: int, seed: int = 0) -> np.ndarray:
-        """uint8 (len(prompts) * seeds) x H x W x C: each prompt with the same ``seeds`` start noises."""
+    def draw(self, prompts: list[str], seeds: int, seed: int = 0) -> torch.Tensor:
+        """float (len(prompts) * seeds) x C x H x W in [-1, 1]: each prompt with the same ``seeds`` start noises."""
         net = self.ema if self.ema is not None else self.net
         net.eval()
         captions = [p for p in prompts for _ in range(seeds)]
@@ -184,9 +228,9 @@ class DiffusionTrainer(Trainer):
         shape = (len(captions), *self.x.shape[1:])
         sampler = self.config.sampler_config(seed=seed)
         # The same start noise in every row: draw seeds images' worth and repeat them per prompt.
-        x = sample(lambda x, t, c: net.eps(self.schedule, self.config.prediction, x, t, c), self.schedule,
-                   shape, sampler, cond=cond, uncond=uncond, device=self.device, start=self._start(seeds, len(prompts), seed))
-        return denormalise(x.cpu().numpy(), {"kind": "minus1_1"})
+        return sample(lambda x, t, c: net.eps(self.schedule, self.config.prediction, x, t, c), self.schedule,
+                      shape, sampler, cond=cond, uncond=uncond, device=self.device,
+                      start=self._start(seeds, len(prompts), seed)).cpu()
 
     def _start(self, seeds: int, rows: int, seed: int) -> torch.Tensor:
         gen = torch.Generator().manual_seed(seed)
@@ -194,9 +238,14 @@ class DiffusionTrainer(Trainer):
         return noise.repeat(rows, 1, 1, 1)
 
     def observe(self, step: int, keep: bool) -> tuple[dict[str, float], list[View]]:
-        images = self.draw(self.prompts, self.config.grid_seeds, seed=self.run.seed)
+        if self.audio:  # one sound per prompt, heard through Griffin-Lim
+            specs = self.draw(self.prompts, 1, seed=self.run.seed)[:, 0]  # N x bands x frames
+            waves = mel_to_audio(denormalise_log_mel(specs, self.mel), self.mel)
+            return {}, [AudioClips(step, waves.numpy(), self.mel.sample_rate, tuple(self.prompts), specs.numpy())]
+        images = denormalise(self.draw(self.prompts, self.config.grid_seeds, seed=self.run.seed).numpy(),
+                             {"kind": "minus1_1"})
         grid = ImageGrid(step, images, cols=self.config.grid_seeds, rows=len(self.prompts),
-                         layout="one row per prompt, the same start noise in every row", captions=tuple(self.prompts),
-                         ema=self.ema is not None)
+                         layout="one row per prompt, the same start noise in every row: " + " | ".join(self.prompts),
+                         captions=tuple(self.prompts), ema=self.ema is not None)
         return {}, [grid]
 

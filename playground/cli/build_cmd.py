@@ -1,0 +1,89 @@
+"""``build-model NAME``: train a bundled model with its recorded recipe and ship it into ``assets/models/``.
+
+    python -m playground build-model shakespeare
+
+Each recipe is an ordinary ``train`` command (the app's own CLI, a fixed
+seed); the run is written to ``--work`` (default ``runs/build-NAME``), then
+slimmed (``playground.core.runs.release``: float16 weights, no optimiser, a
+few snapshots) into ``assets/models/NAME``, and ``assets/models/index.json``
+records the command and how long it took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from datetime import date
+from pathlib import Path
+
+from playground.cli import Commands, UserError
+
+RECIPES: dict[str, dict] = {
+    "shakespeare": {
+        "family": "gpt", "dataset": "shakespeare", "title": "Shakespeare (GPT, characters)",
+        "train": ["train", "text", "--dataset", "shakespeare", "--preset", "long", "--seed", "0"],
+    },
+    "names": {
+        "family": "gpt", "dataset": "first-names", "title": "First names (GPT, characters)",
+        "train": ["train", "text", "--dataset", "first-names", "--preset", "names", "--seed", "0"],
+    },
+    "digits": {
+        "family": "diffusion", "dataset": "mnist-5k", "title": "Handwritten digits (diffusion, 28x28)",
+        "train": ["train", "diffusion", "--dataset", "mnist-5k", "--preset", "digits", "--seed", "0"],
+    },
+    "emoji": {
+        "family": "diffusion", "dataset": "emoji-32", "title": "Emoji (diffusion, 32x32 colour)",
+        "train": ["train", "diffusion", "--dataset", "emoji-32", "--preset", "emoji", "--seed", "0"],
+    },
+}
+
+
+def register(commands: Commands) -> None:
+    build = commands.top.add_parser("build-model", help="train a bundled model with its recipe into assets/models")
+    build.add_argument("name", choices=sorted(RECIPES), help="which bundled model")
+    build.add_argument("--work", help="run folder for the training (default: runs/build-NAME)")
+    build.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: one per core)")
+    build.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    build.set_defaults(func=run_build)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from playground.cli import main
+    from playground.core.paths import assets_dir
+    from playground.core.runs.checkpoint import read_meta
+    from playground.core.runs.release import release
+
+    recipe = RECIPES[args.name]
+    work = Path(args.work or Path("runs") / f"build-{args.name}")
+    command = [*recipe["train"], "--threads", str(args.threads), "--device", args.device, "--out", str(work),
+               "--overwrite"]
+    started = time.monotonic()
+    code = main(command)
+    if code != 0:
+        raise UserError(f"training {args.name} failed (exit code {code}); see the lines above")
+    seconds = time.monotonic() - started
+    folder = assets_dir() / "models"
+    dest = release(work, folder / args.name)
+    meta = read_meta(dest)
+    index_path = folder / "index.json"
+    try:
+        index = json.loads(index_path.read_text(encoding="utf-8")) if index_path.exists() else {"models": []}
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{index_path} is damaged ({exc}); delete it and build again") from None
+    entry = {
+        "name": args.name, "family": recipe["family"], "title": recipe["title"], "folder": args.name,
+        "dataset": recipe["dataset"], "command": f"python -m playground build-model {args.name}",
+        "train_command": "python -m playground " + " ".join(recipe["train"]),
+        "wall_time": f"{seconds / 60:.1f} min on {os.cpu_count()} CPU cores ({date.today():%Y-%m-%d})",
+        "steps": meta["step"],
+    }
+    index["models"] = [m for m in index["models"] if m.get("name") != args.name] + [entry]
+    index["models"].sort(key=lambda m: m["name"])
+    from playground.core.atomic import write_text_atomic
+
+    write_text_atomic(index_path, json.dumps(index, indent=1) + "\n")
+    size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
+    print(f"built {args.name}: {meta['step']} steps in {seconds / 60:.1f} min; {dest} ({size / 2**20:.1f} MB)")
+    return 0

@@ -1,0 +1,62 @@
+"""Slim a finished run into a model that ships: float16 weights, no optimiser, a few snapshots.
+
+A bundled model is read, never trained on, so it needs only the weights a
+generator loads (as float16: half the size, and no difference a user can see
+in what it makes), its settings, history and the family's own files; the
+optimiser state and the trainer's RNG state stay behind. A handful of the
+run's weight snapshots are kept, so time travel works on bundled models too.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import torch
+
+from playground.core.runs.checkpoint import SUBFOLDER, load_checkpoint, save_checkpoint
+from playground.core.runs.snapshots import FOLDER, list_snapshots
+
+
+def _half(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: (v.half() if v.is_floating_point() else v) for k, v in state.items()}
+
+
+def pick_snapshots(steps: list[int], keep: int) -> list[int]:
+    """``keep`` of the snapshot steps, spread over the run on a log scale (early learning changes fastest)."""
+    if len(steps) <= keep:
+        return list(steps)
+    if keep <= 1:
+        return steps[:keep]
+    index = [round(i * (len(steps) - 1) / (keep - 1)) for i in range(keep)]
+    return [steps[i] for i in sorted(set(index))]
+
+
+def release(run: str | os.PathLike, dest: str | os.PathLike, *, networks: tuple[str, ...] | None = None,
+            snapshots: int = 3) -> Path:
+    """Write the slim copy of run folder ``run`` to folder ``dest`` (replaced whole); returns ``dest``.
+
+    Args:
+        networks: the networks to keep (default: all the checkpoint has).
+        snapshots: how many weight snapshots to keep besides the final weights.
+    """
+    ckpt = load_checkpoint(run, with_optim=False)
+    keep = networks or tuple(ckpt.networks)
+    ckpt.networks = {name: _half(ckpt.networks[name]) for name in keep}
+    ckpt.optimizers, ckpt.state = {}, {}
+    target = Path(dest)
+    work = target.parent / f".{target.name}.new"
+    if work.exists():
+        shutil.rmtree(work)
+    save_checkpoint(work / SUBFOLDER, ckpt)
+    steps = [step for step, _ in list_snapshots(run) if step < ckpt.step]
+    chosen = set(pick_snapshots(steps, snapshots))
+    for step, file in list_snapshots(run):
+        if step in chosen:
+            (work / FOLDER).mkdir(exist_ok=True)
+            shutil.copy2(file, work / FOLDER / file.name)
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(work, target)
+    return target
