@@ -35,6 +35,17 @@ def register(commands: Commands) -> None:
     image.add_argument("--out", required=True, help="FILE.npz ('images' uint8 N x H x W x C) or FILE.png (a grid "
                                                       "with the settings and receipt in its text fields)")
     image.set_defaults(func=run_generate_image)
+    audio = commands.verb("generate").add_parser("audio", help="make a sound from a prompt with a diffusion model")
+    audio.add_argument("--prompt", required=True, help='what to play, e.g. "a flute playing A4"')
+    audio.add_argument("--checkpoint", default="instruments", help="a checkpoint or run folder, or a bundled model's name")
+    audio.add_argument("--steps", type=int, help="denoising steps (default: the model's)")
+    audio.add_argument("--sampler", choices=("ddpm", "ddim", "fast"), help="fast is DPM-Solver++(2M) (default: the model's)")
+    audio.add_argument("--guidance", type=float, help="classifier-free guidance scale (default: the model's)")
+    audio.add_argument("--seed", type=int, default=0)
+    audio.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    audio.add_argument("--out", required=True, help="FILE.wav: mono 16-bit at the model's sample rate, with the "
+                                                      "settings and receipt in its metadata")
+    audio.set_defaults(func=run_generate_audio, n=1)
     bench = commands.verb("bench").add_parser("diffusion", help="images per second when sampling, steps per second "
                                                                 "when training (CPU)")
     bench.add_argument("--checkpoint", default="emoji", help="the model to sample from (default: the bundled emoji)")
@@ -88,6 +99,23 @@ def run_generate_image(args: argparse.Namespace) -> int:
         np.savez(buf, images=result.images)
         write_output(out, buf.getvalue())
     print(f"wrote {out}: {' x '.join(str(v) for v in result.images.shape)}")
+    return 0
+
+
+def run_generate_audio(args: argparse.Namespace) -> int:
+    from playground.cli.outputs import output_file, write_output
+    from playground.core.families.generators import audio_receipt
+    from playground.core.generators.receipts import wav_with_receipt
+
+    out = output_file(args.out, (".wav",))
+    gen = load_model(args.checkpoint, args.device, "diffusion")
+    if gen.kind != "audio":
+        raise UserError(f"{args.checkpoint} draws images, not sounds: use 'generate image' with it")
+    result = gen.generate_audio(image_request(gen, args))
+    if result.unknown:
+        print(f"note: the model never saw these words in its captions: {', '.join(result.unknown)}", file=sys.stderr)
+    write_output(out, wav_with_receipt(result.clips[0], result.sample_rate, audio_receipt(args.checkpoint, gen, result)))
+    print(f"wrote {out}: {len(result.clips[0]) / result.sample_rate:.1f} s at {result.sample_rate} Hz")
     return 0
 
 

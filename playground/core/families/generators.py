@@ -22,8 +22,10 @@ from playground.core.jobs import Job, JobControl
 from playground.core.generators.receipts import (
     Receipt,
     images_sha256,
+    pcm16,
     read_png_receipt,
     read_text_receipt,
+    read_wav_receipt,
     sha256,
 )
 from playground.core.runs.bundled_models import resolve_model
@@ -98,6 +100,16 @@ def image_receipt(model: str, generator: Any, result: Any, snapshot: int | None 
                    asdict(result.request), images_sha256(result.images), snapshot)
 
 
+def audio_receipt(model: str, generator: Any, result: Any, index: int = 0, snapshot: int | None = None) -> Receipt:
+    """The receipt of one sound a diffusion model made (clip ``index`` of ``result``)."""
+    from dataclasses import asdict
+
+    ck = generator.checkpoint
+    request = {**asdict(result.request), "index": index}
+    return Receipt("diffusion", str(model), ck.weights_sha256, str(ck.extra.get("data_sha256", "")), request,
+                   sha256(pcm16(result.clips[index]).tobytes()), snapshot)
+
+
 @dataclass(frozen=True)
 class Verification:
     identical: bool  # the same model made the same output again
@@ -150,8 +162,31 @@ def verify_png(data: bytes, device: Any = "cpu") -> Verification:
                                "count can change the arithmetic)", result)
 
 
+def verify_wav(data: bytes, device: Any = "cpu") -> Verification:
+    """Make a saved WAV's sound again from its receipt and say whether it is identical."""
+    from playground.core.generators.diffusion_generator import ImageRequest
+
+    receipt = read_wav_receipt(data)
+    generator = load_generator(receipt.model, device, snapshot=receipt.snapshot)
+    if generator.checkpoint.weights_sha256 != receipt.model_sha256:
+        return Verification(False, f"the model at {receipt.model} is not the one that made this sound "
+                                   "(its weights changed since): it cannot be reproduced")
+    fields = dict(receipt.request)
+    index = int(fields.pop("index", 0))
+    try:
+        request = ImageRequest(**fields)
+    except TypeError as exc:
+        raise ValueError(f"the receipt's request is not one this app can run ({exc})") from None
+    result = generator.generate_audio(request)
+    if sha256(pcm16(result.clips[index]).tobytes()) == receipt.output_sha256:
+        return Verification(True, "identical: the same model, prompt, seed and settings made the same sound again, "
+                                  "sample for sample", result)
+    return Verification(False, "different: the model made another sound this time (another torch build or thread "
+                               "count can change the arithmetic)", result)
+
+
 def verify_file(path: str | Path, device: Any = "cpu") -> Verification:
-    """Verify a saved text or PNG (a WAV once sound is in) from its receipt.
+    """Verify a saved text, PNG or WAV from its receipt.
 
     Raises:
         ValueError: the file cannot be read or carries no receipt.
@@ -163,6 +198,8 @@ def verify_file(path: str | Path, device: Any = "cpu") -> Verification:
         raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
     if data.startswith(b"\x89PNG"):
         return verify_png(data, device)
+    if data.startswith(b"RIFF") and data[8:12] == b"WAVE":
+        return verify_wav(data, device)
     try:
         return verify_text(data.decode("utf-8"), device)
     except UnicodeDecodeError:

@@ -120,3 +120,35 @@ def read_png_receipt(data: bytes) -> Receipt:
     if PNG_KEY not in text:
         raise ValueError("this PNG has no receipt: it was not saved by the Generative AI Playground")
     return Receipt.from_json(text[PNG_KEY])
+
+
+def pcm16(clip: np.ndarray) -> np.ndarray:
+    """int16 samples of a float clip in [-1, 1]: what a WAV holds, and what its receipt hashes."""
+    return np.round(np.clip(np.asarray(clip, dtype=np.float32), -1.0, 1.0) * 32767.0).astype(np.int16)
+
+
+def wav_with_receipt(clip: np.ndarray, sample_rate: int, receipt: Receipt) -> bytes:
+    """A mono 16-bit WAV of ``clip`` (float in [-1, 1]) with the prompt as its title and the receipt as its comment."""
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    with sf.SoundFile(buf, "w", int(sample_rate), 1, format="WAV", subtype="PCM_16") as out:
+        out.title = str(receipt.request.get("prompt", ""))[:200]
+        out.software = APP
+        out.comment = receipt.to_json()
+        out.write(pcm16(clip))
+    return buf.getvalue()
+
+
+def read_wav_receipt(data: bytes) -> Receipt:
+    """The receipt in a WAV saved by ``wav_with_receipt``; ValueError when there is none."""
+    import soundfile as sf
+
+    try:
+        with sf.SoundFile(io.BytesIO(data)) as wav:
+            comment = wav.comment
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise ValueError(f"not a WAV this app can read ({exc})") from None
+    if not comment:
+        raise ValueError("this WAV has no receipt: it was not saved by the Generative AI Playground")
+    return Receipt.from_json(comment)

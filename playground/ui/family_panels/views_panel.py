@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
-from playground.core.events import ImageGrid, PointsView, TextSample, View
+from playground.core.events import AudioClips, ImageGrid, PointsView, TextSample, View
 from playground.core.paths import runs_dir
 from playground.core.runs.history import MetricHistory
 from playground.ui.job_runner import JobRunner
+from playground.ui.widgets.clip_list import ClipList
 from playground.ui.widgets.points_view import PointsGANView
 from playground.ui.widgets.sample_timeline import SampleTimeline
 
@@ -33,8 +36,9 @@ class ViewsPanel(QWidget):
         self.text_view = QPlainTextEdit()
         self.text_view.setReadOnly(True)
         self.text_view.setPlaceholderText("Text samples appear here as the model learns.")
+        self.clip_list = ClipList()
         self.visual = QStackedWidget()
-        for widget in (self.timeline, self.points_view, self.text_view):
+        for widget in (self.timeline, self.points_view, self.text_view, self.clip_list):
             self.visual.addWidget(widget)
         self.export_png_button, self.export_gif_button = QPushButton("Export grid PNG…"), QPushButton("Export timeline GIF…")
         self.notice = QLabel()
@@ -63,8 +67,9 @@ class ViewsPanel(QWidget):
         self.text_view.clear()
         self.notice.clear()
         self._latest_points = None
-        self.visual.setCurrentWidget(self.points_view if "points" in kinds else
-                                     self.text_view if "tokens" in kinds else self.timeline)
+        self.clip_list.set_clips(np.zeros((0, 1), np.float32), 16_000, None, [])
+        self.visual.setCurrentWidget(self.points_view if "points" in kinds else self.text_view if "tokens" in kinds
+                                     else self.clip_list if kinds & {"audio", "captioned_audio"} else self.timeline)
 
     def set_metadata_source(self, metadata: Callable[[], dict[str, Any]]) -> None:
         """What exported PNGs record (settings, dataset)."""
@@ -79,6 +84,10 @@ class ViewsPanel(QWidget):
         elif isinstance(view, TextSample):
             self.text_view.appendPlainText(f"— step {view.step:,} —\n{view.prompt}{view.text}\n")
             self.visual.setCurrentWidget(self.text_view)
+        elif isinstance(view, AudioClips):
+            self.clip_list.set_clips(view.clips, view.sample_rate, view.spectrograms, list(view.captions),
+                                     heading=f"step {view.step:,}: ")
+            self.visual.setCurrentWidget(self.clip_list)
 
     def refresh(self, history: MetricHistory) -> None:
         if self._latest_points is not None:
