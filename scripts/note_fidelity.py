@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playground.core.data.bundled import load_bundled  # noqa: E402
 from playground.core.metrics.pitch import cents_off, estimate_f0, note_name  # noqa: E402
-from playground.core.preprocess.mel import MelConfig, log_mel, mel_to_audio  # noqa: E402
+from playground.core.preprocess.mel import MelConfig, log_mel, mel_to_audio, pool_frames, unpool_frames  # noqa: E402
 
 
 def _cents(clips: np.ndarray, rate: int, midi: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--share", type=float, default=1 / 3, help="share of the clips to measure (0-1]")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-mels", type=int, default=MelConfig.n_mels)
+    parser.add_argument("--pool", type=int, default=1, help="average this many frames (as a sound model draws them), "
+                                                             "then interpolate back before Griffin-Lim")
     parser.add_argument("--n-fft", type=int, default=MelConfig.n_fft)
     parser.add_argument("--iterations", type=int, default=32, help="Griffin-Lim iterations")
     parser.add_argument("--nnls", type=int, default=50, help="NNLS steps from mel to magnitude (0: pseudo-inverse)")
@@ -81,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         rebuilt, spent = [], 0.0
         for b in range(0, len(clips), 16):
             spec = log_mel(torch.from_numpy(clips[b : b + 16]), config)
+            spec = unpool_frames(pool_frames(spec, args.pool), args.pool, spec.shape[-1])
             t0 = time.perf_counter()
             wave = mel_to_audio(spec, config, iterations=args.iterations, nnls_iterations=args.nnls)
             spent += time.perf_counter() - t0
@@ -91,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         apart = np.abs(1200 * np.log2(trip_f0[both] / real_f0[both]))  # cents between real and round trip
         out["round_trip_matches_real"] = round(float(np.mean(apart < 50)), 4)
         out["mel_to_audio_s_per_clip"] = round(spent / len(clips), 4)
-        out["mel"] = {"n_mels": config.n_mels, "n_fft": config.n_fft, "hop": config.hop,
+        out["mel"] = {"n_mels": config.n_mels, "n_fft": config.n_fft, "hop": config.hop, "pool": args.pool,
                       "frames": config.frames(clips.shape[1]), "iterations": args.iterations, "nnls": args.nnls}
         for k, name in enumerate(data.label_names):
             per[name].append(round(float(np.mean(np.abs(trip[labels == k]) < 50)), 3))

@@ -126,10 +126,11 @@ class DiffusionGenerator:
 
     def to_audio(self, spectrograms: np.ndarray) -> np.ndarray:
         """float32 N x L waveforms of model-scale spectrograms (N x bands x frames in [-1, 1])."""
-        from playground.core.preprocess.mel import denormalise_log_mel, mel_to_audio
+        from playground.core.preprocess.mel import denormalise_log_mel, mel_to_audio, unpool_frames
 
         log_mel = denormalise_log_mel(torch.as_tensor(spectrograms, dtype=torch.float32), self.mel)
-        return mel_to_audio(log_mel, self.mel).numpy()
+        frames = self.mel.frames(int(self.checkpoint.data.get("samples", self.mel.samples(log_mel.shape[-1]))))
+        return mel_to_audio(unpool_frames(log_mel, self.config.mel_pool, frames), self.mel).numpy()
 
     def _run(self, request: ImageRequest, on_step: Callable[[int, int], None] | None, cancel: Callable[[], bool] | None,
              film: bool, pixels: bool) -> tuple[np.ndarray, list[tuple[int, np.ndarray, np.ndarray]]]:

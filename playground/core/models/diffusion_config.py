@@ -43,7 +43,7 @@ class DiffusionConfig:
     guidance: float = 4.0  # default classifier-free guidance scale (0: unguided, 1: conditional)
     grid_seeds: int = 6  # samples per prompt in the training grid
     mel_bands: int = 96  # sound: mel bands of the spectrogram the model draws (its height)
-    mel_hop: int = 500  # sound: samples between spectrogram frames (2 s at 16 kHz: 64 frames wide)
+    mel_pool: int = 4  # sound: spectrogram frames (15.6 ms apart) averaged into one the model draws (2 s: 32 wide)
     channels: int = 1  # image channels (set from the data)
     height: int = 28  # image height (set from the data)
     image_width: int = 28  # image width (set from the data)
@@ -53,7 +53,7 @@ class DiffusionConfig:
         object.__setattr__(self, "mults", tuple(int(m) for m in self.mults))
         object.__setattr__(self, "attention_levels", tuple(int(a) for a in self.attention_levels))
         for name in ("width", "blocks", "text_dim", "max_caption", "sample_steps", "grid_seeds", "channels", "height",
-                     "image_width", "mel_bands", "mel_hop"):
+                     "image_width", "mel_bands", "mel_pool"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not self.mults or min(self.mults) < 1:
@@ -84,7 +84,7 @@ class DiffusionConfig:
         """Take the image shape from prepared images (float32 N x C x H x W), or the spectrogram's from prepared
         sound (N x L samples), and the caption vocabulary size."""
         if getattr(data, "sample_rate", None) is not None:  # sound: a spectrogram is a 1-channel image
-            frames = self.mel_config(int(data.sample_rate)).frames(int(data.x.shape[1]))
+            frames = self.mel_config(int(data.sample_rate)).frames(int(data.x.shape[1])) // self.mel_pool
             return dataclasses.replace(self, channels=1, height=self.mel_bands, image_width=frames,
                                        vocab_size=int(vocab_size))
         c, h, w = (int(v) for v in data.x.shape[1:])
@@ -94,7 +94,7 @@ class DiffusionConfig:
         """The spectrogram a sound model draws (``playground.core.preprocess.mel.MelConfig``)."""
         from playground.core.preprocess.mel import MelConfig
 
-        return MelConfig(sample_rate=sample_rate, hop=self.mel_hop, n_mels=self.mel_bands, fmax=sample_rate / 2)
+        return MelConfig(sample_rate=sample_rate, n_mels=self.mel_bands, fmax=sample_rate / 2)
 
     def unet_config(self) -> UNetConfig:
         from playground.core.models.unet import UNetConfig

@@ -247,3 +247,27 @@ def denormalise_log_mel(x: torch.Tensor, config: MelConfig = MelConfig()) -> tor
     (a sampler can overshoot, and an overshoot would be an exponentially loud band)."""
     low, high = math.log(config.log_floor), math.log(config.log_ceiling)
     return (torch.clamp(torch.as_tensor(x, dtype=torch.float32), -1.0, 1.0) + 1.0) * ((high - low) / 2.0) + low
+
+
+def pool_frames(log_mel_spec: torch.Tensor, pool: int) -> torch.Tensor:
+    """Average every ``pool`` frames of a log-mel spectrogram ((B x) n_mels x T -> (B x) n_mels x T // pool).
+
+    A diffusion model draws the coarser spectrogram (a quarter of the pixels at
+    ``pool`` 4); ``unpool_frames`` brings it back to Griffin-Lim's frame rate.
+    """
+    if pool < 1:
+        raise ValueError(f"pool must be at least 1, got {pool}")
+    if pool == 1:
+        return log_mel_spec
+    frames = log_mel_spec.shape[-1] // pool
+    trimmed = log_mel_spec[..., : frames * pool]
+    return trimmed.reshape(*trimmed.shape[:-1], frames, pool).mean(-1)
+
+
+def unpool_frames(log_mel_spec: torch.Tensor, pool: int, frames: int) -> torch.Tensor:
+    """Linear interpolation in time back to ``frames`` frames (the inverse of ``pool_frames``, smoothed)."""
+    if pool == 1 and log_mel_spec.shape[-1] == frames:
+        return log_mel_spec
+    x, single = _batched(log_mel_spec, 3, "a log-mel spectrogram")
+    out = torch.nn.functional.interpolate(x, size=frames, mode="linear", align_corners=False)
+    return out[0] if single else out

@@ -29,7 +29,14 @@ from playground.core.events import AudioClips, ImageGrid, View
 from playground.core.models.diffusion_config import DiffusionConfig
 from playground.core.models.diffusion_net import DiffusionNet
 from playground.core.models.text_encoder import drop_captions, empty_captions, encode_captions, train_caption_tokenizer
-from playground.core.preprocess.mel import denormalise_log_mel, log_mel, mel_to_audio, normalise_log_mel
+from playground.core.preprocess.mel import (
+    denormalise_log_mel,
+    log_mel,
+    mel_to_audio,
+    normalise_log_mel,
+    pool_frames,
+    unpool_frames,
+)
 from playground.core.preprocess.prepared import denormalise
 from playground.core.training.batches import Batches
 from playground.core.training.run_config import RunConfig
@@ -115,7 +122,8 @@ class DiffusionTrainer(Trainer):
         if self.audio:  # a sound is learned as its log-mel spectrogram, a 1 x bands x frames image in [-1, 1]
             self.mel = self.config.mel_config(int(data.sample_rate))
             waves = torch.from_numpy(np.ascontiguousarray(data.x[self.kept]))
-            x = normalise_log_mel(log_mel(waves, self.mel), self.mel).clamp(-1.0, 1.0)[:, None]
+            spec = pool_frames(log_mel(waves, self.mel), self.config.mel_pool)
+            x = normalise_log_mel(spec, self.mel).clamp(-1.0, 1.0)[:, None]
         else:
             x = torch.from_numpy(np.ascontiguousarray(data.x[self.kept]))
         self.x = x.to(self.device)
@@ -191,7 +199,8 @@ class DiffusionTrainer(Trainer):
                 "norm": dict(getattr(self.data, "norm", {"kind": "minus1_1"}))}
         if self.audio:
             info.update(sample_rate=int(self.data.sample_rate), samples=int(self.data.x.shape[1]),
-                        mel={"hop": self.mel.hop, "n_mels": self.mel.n_mels, "n_fft": self.mel.n_fft})
+                        mel={"hop": self.mel.hop, "n_mels": self.mel.n_mels, "n_fft": self.mel.n_fft,
+                             "pool": self.config.mel_pool})
         return info
 
     def files(self) -> dict[str, bytes]:
@@ -240,7 +249,8 @@ class DiffusionTrainer(Trainer):
     def observe(self, step: int, keep: bool) -> tuple[dict[str, float], list[View]]:
         if self.audio:  # one sound per prompt, heard through Griffin-Lim
             specs = self.draw(self.prompts, 1, seed=self.run.seed)[:, 0]  # N x bands x frames
-            waves = mel_to_audio(denormalise_log_mel(specs, self.mel), self.mel)
+            frames = self.mel.frames(int(self.data.x.shape[1]))
+            waves = mel_to_audio(unpool_frames(denormalise_log_mel(specs, self.mel), self.config.mel_pool, frames), self.mel)
             return {}, [AudioClips(step, waves.numpy(), self.mel.sample_rate, tuple(self.prompts), specs.numpy())]
         images = denormalise(self.draw(self.prompts, self.config.grid_seeds, seed=self.run.seed).numpy(),
                              {"kind": "minus1_1"})
