@@ -41,6 +41,16 @@ def register(commands: Commands) -> None:
     etext.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     etext.add_argument("--json", action="store_true", help="print only the JSON object")
     etext.set_defaults(func=run_eval_text)
+    btext = commands.verb("bench").add_parser("text", help="GPT training and generation speed, and the time the "
+                                                            "default preset takes to reach 1.88 nats per character")
+    btext.add_argument("--checkpoint", default="shakespeare", help="the model to time generation with")
+    btext.add_argument("--dataset", default="shakespeare", help="the text to train on")
+    btext.add_argument("--tokens", type=int, default=500, help="tokens to generate, with and without the cache")
+    btext.add_argument("--target", type=float, default=1.88, help="validation nats per character to reach")
+    btext.add_argument("--skip-target", action="store_true", help="only the speeds (seconds, not minutes)")
+    btext.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
+    btext.add_argument("--json", action="store_true", help="print only the JSON object")
+    btext.set_defaults(func=run_bench_text)
 
 
 def run_train_text(args: argparse.Namespace) -> int:
@@ -108,4 +118,62 @@ def run_eval_text(args: argparse.Namespace) -> int:
         print(f"{args.file}: {nats:.3f} nats per character over {chars:,} characters ({unknown:,} unknown)")
     else:
         print(json.dumps(figures))
+    return 0
+
+
+def run_bench_text(args: argparse.Namespace) -> int:
+    """Training and generation speed of the GPT family, and how long the default preset takes to 1.88."""
+    import json
+    import time
+
+    from playground.core import families
+    from playground.core.data.bundled import load_bundled
+    from playground.core.events import Metrics
+    from playground.core.families.session import session_job
+    from playground.core.generators.text_generator import TextRequest
+    from playground.core.jobs import JobControl, run_to_end
+    from playground.core.preprocess import default_pipeline, prepare
+    from playground.core.training.bench import bare_steps_per_s
+
+    family = families.get("gpt")
+    dataset = load_bundled(args.dataset)
+    data = prepare(dataset, default_pipeline(dataset))[0]
+    settings = family.fit(family.preset("default", device=args.device), data)
+    tokens_per_step = settings.run.batch_size * settings.model.block_size
+    rate = bare_steps_per_s(lambda device: family.make_trainer(settings, data, device, {}), args.device, steps=60)
+    gen = load_model(args.checkpoint, args.device, "gpt")
+    request = TextRequest("ROMEO:", max_tokens=args.tokens, temperature=0.8, seed=1)
+    gen.generate(TextRequest("ROMEO:", max_tokens=20))  # warm-up
+    speeds = {}
+    for cache in (True, False):
+        t0 = time.perf_counter()
+        from playground.core.models.gpt_sampling import generate_tokens
+
+        generate_tokens(gen.model, gen.tokenizer.encode(request.prompt), request.max_tokens, request.sampling(),
+                        request.seed, use_cache=cache)
+        speeds[cache] = request.max_tokens / (time.perf_counter() - t0)
+    figures: dict[str, object] = {
+        "train_tokens_per_s": round(rate * tokens_per_step), "train_steps_per_s": round(rate, 2),
+        "generate_tokens_per_s": round(speeds[True], 1), "generate_tokens_per_s_nocache": round(speeds[False], 1),
+        "cache_speedup": round(speeds[True] / speeds[False], 2), "generated_tokens": request.max_tokens,
+        "generate_model": str(args.checkpoint),
+    }
+    if not args.skip_target:
+        control, seen = JobControl(), []
+
+        def on_event(event: object) -> None:
+            if isinstance(event, Metrics) and "val_nats_per_char" in event.values:
+                seen.append((event.values["elapsed"], event.step, event.values["val_nats_per_char"]))
+                if event.values["val_nats_per_char"] <= args.target:
+                    control.stop()
+
+        run_to_end(session_job(family, dataset, settings.replace(samples_every=50, checkpoint_every=0, snapshots=False),
+                               extras=False), on_event, control)
+        hit = next((s for s in seen if s[2] <= args.target), None)
+        figures.update({
+            f"seconds_to_{args.target:g}".replace(".", "_"): None if hit is None else round(hit[0], 1),
+            "steps_to_target": None if hit is None else hit[1], "target_nats_per_char": args.target,
+            "best_val_nats_per_char": round(min(s[2] for s in seen), 3) if seen else None,
+        })
+    print(json.dumps(figures, indent=None if args.json else 2))
     return 0
