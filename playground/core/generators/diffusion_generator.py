@@ -124,6 +124,19 @@ class DiffusionGenerator:
         return AudioResult(request, self.to_audio(specs), self.sample_rate, specs, tuple(self.unknown_words(request.prompt)),
                            frames)
 
+    @torch.no_grad()
+    def draw_prompts(self, prompts: list[str], request: ImageRequest) -> np.ndarray:
+        """One drawing per prompt (start noise from ``request.seed``, batched): uint8 images N x H x W x C,
+        or for a sound model float spectrograms N x bands x frames (``to_audio`` makes them sounds)."""
+        gen = torch.Generator().manual_seed(request.seed)
+        start = torch.randn((len(prompts), *self.shape), generator=gen)
+        parts = []
+        for first in range(0, len(prompts), MAX_BATCH):
+            x = self._sample(request, prompts[first : first + MAX_BATCH], start[first : first + MAX_BATCH], None, None,
+                             request.seed + first)
+            parts.append(self._pixels(x) if self.kind == "image" else x[:, 0].float().cpu().numpy())
+        return np.concatenate(parts) if parts else np.zeros((0, *self.shape[1:]), np.float32)
+
     def to_audio(self, spectrograms: np.ndarray) -> np.ndarray:
         """float32 N x L waveforms of model-scale spectrograms (N x bands x frames in [-1, 1])."""
         from playground.core.preprocess.mel import denormalise_log_mel, mel_to_audio, unpool_frames
