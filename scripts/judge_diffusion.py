@@ -22,7 +22,6 @@ shift augmentation, its own seed), trained once on all of mnist-5k and kept in
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
@@ -32,32 +31,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from judge_gan import mnist, to_model  # noqa: E402
+from judge_gan import judge, mnist, to_model  # noqa: E402
 
 from playground.core.device import apply_threads  # noqa: E402
-from playground.core.models.classifier import CLASSIFIER_PRESETS, Classifier, SmallCNN  # noqa: E402
-
-JUDGE_FILE = Path("runs") / "judge-mnist.safetensors"
-
-
-def judge() -> Classifier:
-    """The independent digit judge, trained once and then loaded from ``JUDGE_FILE``."""
-    import torch
-    from safetensors.torch import load_file, save_file
-
-    data = mnist()
-    config = dataclasses.replace(CLASSIFIER_PRESETS["judge"], holdout=0.0, device="cpu")
-    if JUDGE_FILE.is_file():
-        model = SmallCNN(1, 10, config)
-        model.load_state_dict(load_file(str(JUDGE_FILE)))
-        return Classifier(model, data.label_names, torch.device("cpu"))
-    from playground.core.training.classifier_trainer import train_classifier
-
-    result = train_classifier(data, config)
-    JUDGE_FILE.parent.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in result.classifier.model.state_dict().items()}, str(JUDGE_FILE))
-    return result.classifier
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -8,7 +8,8 @@ Usage::
 
 The judge is a separate CNN (the "judge" classifier preset: wider, shift
 augmentation, another seed) trained on all of mnist-5k, so it shares neither
-weights nor seed with the app's own classifier. Output keys:
+weights nor seed with the app's own classifier; it is trained once and kept in
+``runs/judge-mnist.safetensors``, so later runs reuse it (delete it to retrain). Output keys:
 
     n                 samples judged
     recognised        share with judge confidence >= 0.8
@@ -35,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playground.core.preprocess.prepared import PreparedImages  # noqa: E402
 from playground.core.device import apply_threads  # noqa: E402
-from playground.core.models.classifier import CLASSIFIER_PRESETS  # noqa: E402
+from playground.core.models.classifier import CLASSIFIER_PRESETS, Classifier, SmallCNN  # noqa: E402
 from playground.core.training.classifier_trainer import train_classifier  # noqa: E402
 
 
@@ -54,6 +55,28 @@ def mnist(dataset: str = "mnist-5k") -> PreparedImages:
     images = images.reshape(len(images), 28, 28, -1)[..., :1]
     x = images.transpose(0, 3, 1, 2).astype(np.float32) / 127.5 - 1.0
     return PreparedImages(x, labels, names, {"kind": "minus1_1"}, {})
+
+
+JUDGE_FILE = Path("runs") / "judge-mnist.safetensors"
+
+
+def judge() -> Classifier:
+    """The independent digit judge, trained once and then loaded from ``JUDGE_FILE``."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    data = mnist()
+    config = dataclasses.replace(CLASSIFIER_PRESETS["judge"], holdout=0.0, device="cpu")
+    if JUDGE_FILE.is_file():
+        model = SmallCNN(1, 10, config)
+        model.load_state_dict(load_file(str(JUDGE_FILE)))
+        return Classifier(model, data.label_names, torch.device("cpu"))
+    from playground.core.training.classifier_trainer import train_classifier
+
+    result = train_classifier(data, config)
+    JUDGE_FILE.parent.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in result.classifier.model.state_dict().items()}, str(JUDGE_FILE))
+    return result.classifier
 
 
 def to_model(images: np.ndarray) -> np.ndarray:
@@ -91,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.monotonic()
     data = mnist()
     judge_cfg = dataclasses.replace(CLASSIFIER_PRESETS["judge"], holdout=0.0, device="cpu")
-    judge = train_classifier(data, judge_cfg).classifier
+    judged = judge()
     report: dict = {}
     asked: np.ndarray | None = None
     if args.checkpoint:
@@ -113,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             images = npz["images"]
         if args.expect_label is not None:
             asked = np.full(len(images), args.expect_label)
-    probs = judge.predict_proba(to_model(images))
+    probs = judged.predict_proba(to_model(images))
     report.update(summarise(probs, data.label_names))
     if asked is not None:
         top = probs.argmax(1)
