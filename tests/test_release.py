@@ -1,0 +1,62 @@
+"""A finished run slims into a model that ships: float16 weights, no optimiser, a few snapshots; it still
+generates, its snapshots still time-travel, and build-model writes the index the app reads."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+
+from playground.core import families
+from playground.core.data.dataset import TextDataset
+from playground.core.families.generators import load_generator
+from playground.core.families.session import session_job
+from playground.core.generators.text_generator import TextRequest
+from playground.core.jobs import collect
+from playground.core.runs.checkpoint import load_checkpoint
+from playground.core.runs.release import pick_snapshots, release
+from playground.core.runs.snapshots import list_snapshots
+
+
+def test_pick_snapshots_spreads_over_the_run():
+    assert pick_snapshots([10, 20, 40, 80, 160, 320], 3) == [10, 40, 320]
+    assert pick_snapshots([10, 20], 3) == [10, 20]
+
+
+def test_release_keeps_what_generation_needs_at_half_the_size(tmp_path):
+    gpt = families.get("gpt")
+    text = TextDataset("verse", "Shall I compare thee to a summer's day?\n" * 60)
+    collect(session_job(gpt, text, gpt.preset("tiny", steps=48, samples_every=3), out_dir=tmp_path / "run"))
+    assert len(list_snapshots(tmp_path / "run")) == 5  # steps 3, 6, 12, 24 and the end, 48
+    shipped = release(tmp_path / "run", tmp_path / "shipped", snapshots=2)
+    ck = load_checkpoint(shipped, with_optim=True)
+    assert ck.optimizers == {} and all(v.dtype == torch.float16 for v in ck.networks["gpt"].values()
+                                       if v.is_floating_point())
+    assert [s for s, _ in list_snapshots(shipped)] == [3, 24]
+    size = sum(p.stat().st_size for p in (shipped / "checkpoint").iterdir() if p.suffix == ".safetensors")
+    full = sum(p.stat().st_size for p in (tmp_path / "run" / "checkpoint").iterdir() if p.suffix == ".safetensors")
+    assert size < 0.4 * full
+    gen = load_generator(shipped, "cpu")
+    assert gen.generate(TextRequest("Shall", max_tokens=10, seed=1)).text
+    assert load_generator(shipped, "cpu", snapshot=3).checkpoint.step == 3
+
+
+def test_build_model_trains_its_recipe_and_writes_the_index(tmp_path, monkeypatch, capsys):
+    from playground.cli import build_cmd, main
+
+    assets = tmp_path / "assets"
+    (assets / "datasets").mkdir(parents=True)
+    from playground.core.paths import assets_dir
+
+    for f in ("index.json", "first_names.txt.gz"):
+        (assets / "datasets" / f).write_bytes((assets_dir() / "datasets" / f).read_bytes())
+    monkeypatch.setenv("PLAYGROUND_ASSETS", str(assets))
+    monkeypatch.setitem(build_cmd.RECIPES, "names", {**build_cmd.RECIPES["names"],
+                                                     "train": [*build_cmd.RECIPES["names"]["train"], "--preset", "tiny"]})
+    assert main(["build-model", "names", "--work", str(tmp_path / "work"), "--device", "cpu"]) == 0
+    index = json.loads((assets / "models" / "index.json").read_text())
+    entry = index["models"][0]
+    assert entry["name"] == "names" and entry["family"] == "gpt" and entry["command"].endswith("build-model names")
+    assert "min on" in entry["wall_time"] and entry["steps"] == 6
+    gen = load_generator("names", "cpu")  # a bundled model by name
+    assert gen.card()["source"] == "first-names"
