@@ -50,6 +50,11 @@ class TextModel:
     def has_corpus(self) -> bool:
         return self.index is not None
 
+    def read_prompt(self, prompt: str) -> tuple[str, tuple[str, ...]]:
+        """(``prompt`` as the model reads it, unknown characters as U+FFFD; the unknown characters, each once)."""
+        ids, unknown = self.generator.encode(prompt)
+        return "".join(token_pieces(self.generator, ids)), unknown
+
     def measure(self, text: str) -> tuple[VerbatimReport | None, float | None]:
         """(stretches copied from the training text, share of real words in [0, 1]); None without a corpus."""
         if self.index is None:
