@@ -235,3 +235,16 @@ def test_the_catalog_lists_gpt_runs_newest_first_and_skips_others(run, tmp_path,
     monkeypatch.setenv("PLAYGROUND_ASSETS", str(assets))
     listed, _ = collect(models_job("gpt", runs))
     assert listed[0].ref == "bard" and listed[0].bundled and len(listed) == 3
+
+
+def test_verify_refuses_what_is_not_a_saved_file_without_blocking(tmp_path):
+    import os
+
+    pipe = tmp_path / "pipe.txt"
+    os.mkfifo(pipe)  # reading it would wait forever for a writer
+    for path in (pipe, tmp_path):
+        with pytest.raises(ValueError, match="not a text file"):
+            collect(verify_job(path))
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    with pytest.raises(ValueError, match="not UTF-8"):
+        collect(verify_job(tmp_path / "latin1.txt"))

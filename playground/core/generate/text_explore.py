@@ -110,6 +110,8 @@ def verify_job(path: str | Path, device: str = DEVICE) -> Job:
     def job(control: JobControl) -> Generator[Any, None, Verification]:
         file = Path(path)
         try:
+            if not file.is_file():  # a folder, or a pipe or device, whose reading would block
+                raise ValueError(f"{file.name} is not a text file the app saved")
             if file.stat().st_size > MAX_SAVED_FILE_BYTES:
                 raise ValueError(f"{file.name} is too large to be a text the app saved")
             content = file.read_bytes().decode("utf-8")
