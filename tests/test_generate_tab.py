@@ -157,6 +157,16 @@ def test_variants_time_travel_and_sweep(qtbot, section):
     assert [r.temperature for r in section.explorer.sweep.rows] == [0.2, 0.5, 0.8, 1.0, 1.3, 1.8]
 
 
+def test_variants_stream_into_their_columns_and_stop(qtbot, section):
+    section.controls.max_tokens.setValue(3000)
+    qtbot.mouseClick(section.controls.variants_button, Qt.MouseButton.LeftButton)
+    columns = section.explorer.variants.outputs
+    qtbot.waitUntil(lambda: columns[0].token_count() > 0 and section.is_busy(), timeout=WAIT_MS)  # mid-run
+    qtbot.mouseClick(section.controls.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _idle(section), timeout=WAIT_MS)
+    assert not section.history.entries and not section.explorer.variants.generations
+
+
 def test_the_tab_lists_the_app_runs_and_loads_the_newest(qtbot, runner, run, tmp_path):
     from playground.core.paths import runs_dir
     from playground.ui.generate.text_section import TextSection

@@ -17,7 +17,7 @@ from playground.core.generate.text import (TextModel, attention_job, branch_job,
 from playground.core.generate.text_explore import saved_text, sweep_job, time_travel_job, verify_job
 from playground.core.generators.text_generator import TextRequest
 from playground.core.jobs import JobCancelled, JobControl, collect
-from playground.core.metrics.text_quality import real_word_share
+from playground.core.metrics.text_quality import corpus_vocabulary, real_word_share
 from playground.core.metrics.verbatim import VerbatimIndex
 from playground.core.runs.catalog import list_models, models_job
 from playground.core.runs.checkpoint import CheckpointError
@@ -122,12 +122,17 @@ def test_variants_stream_one_per_seed(model):
 
 
 def test_the_sweep_measures_each_temperature(model):
-    rows, events = collect(sweep_job(model, TextRequest("ROMEO:", max_tokens=60, seed=1), (0.2, 1.0, 1.8)))
+    request = TextRequest("ROMEO:", max_tokens=60, seed=1)
+    cold, _ = collect(generate_job(model, dataclasses.replace(request, temperature=0.2)))
+    # judged against a "training text" whose words are those of the coldest output and that holds no stretch of it
+    judged = TextModel(model.ref, model.generator, (), VerbatimIndex("#" * 40), corpus_vocabulary(cold.text))
+    rows, events = collect(sweep_job(judged, request, (0.2, 1.0, 1.8)))
     assert [r.temperature for r in rows] == [0.2, 1.0, 1.8]
+    assert rows[0].generation.text == cold.text and rows[0].real_words == 1.0 and rows[0].copied == 0.0
     for row in rows:
         assert row.generation.request.temperature == row.temperature
-        assert row.real_words == real_word_share(row.generation.text, model.vocabulary)
-        assert row.copied == model.index.find(row.generation.text, 30).copied_share
+        assert row.real_words == real_word_share(row.generation.text, judged.vocabulary)
+        assert row.copied == judged.index.find(row.generation.text, 30).copied_share
     assert [e.done for e in events if isinstance(e, Progress)] == [0, 1, 2, 3]
     with pytest.raises(ValueError, match="temperature"):
         sweep_job(model, TextRequest("x"), (0.5, -1.0))
