@@ -24,7 +24,8 @@ from playground.ui.tabs.train_tab import TrainTab
 Scene = Callable[[], Callable[[], bool]]
 TRAIN_STEPS_SHOWN = {"image": 600, "points": 1500}  # grab once training got this far
 GPT_ENV = "PLAYGROUND_SCREENSHOT_GPT"  # a GPT run folder for the Generate scene
-PROMPT, TOKENS, SEED, TOKEN_SHOWN = "ROMEO:\n", 320, 7, 52  # the Generate scene's request, and the token explained
+PROMPT, TOKENS, SEED = "ROMEO:\n", 320, 7  # the Generate scene's request
+TOKEN_FROM = 30  # the token explained: the first from here on that sampling took over a likelier one
 
 
 def screenshot_gpt() -> str | None:
@@ -63,7 +64,8 @@ def generate_text_scene(window: MainWindow, ref: str) -> Scene:
                 return False
             if "token" not in state:
                 generation = section.history.entries[-1].generation
-                state["token"] = min(TOKEN_SHOWN, len(generation.choices) - 1)
+                state["token"] = next((k for k, c in enumerate(generation.choices) if k >= TOKEN_FROM and
+                                       c.chosen_index > 0), len(generation.choices) - 1)
                 section.output.select(state["token"])
                 section.select_token(generation, state["token"])
                 return False

@@ -10,15 +10,27 @@ of this QObject, which lives there.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from playground.core.jobs import Job
+from playground.core.jobs import Job, JobControl
 from playground.ui.job_runner import JobHandle, JobRunner
 
 Callback = Callable[[Any], None] | None
+
+
+def deferred_job(module: str, name: str, *args: Any) -> Job:
+    """The job ``module.name(*args)``, its module imported in the worker: core modules that import torch
+    stay off the GUI thread (and off start-up) until a job needs them."""
+
+    def job(control: JobControl) -> Generator[Any, None, Any]:
+        import importlib
+
+        return (yield from getattr(importlib.import_module(module), name)(*args)(control))
+
+    return job
 
 
 class SlotJobs(QObject):

@@ -10,7 +10,6 @@ starts them and draws what they send.
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,9 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from playground.core.events import Progress, Status, TokensGenerated
-from playground.core.jobs import Job, JobControl
 from playground.core.paths import runs_dir
 from playground.core.runs.catalog import models_job
-from playground.ui.generate.slot_jobs import SlotJobs
+from playground.ui.generate.slot_jobs import SlotJobs, deferred_job
 from playground.ui.generate.text_controls import TextControls
 from playground.ui.generate.text_explorer import EXPLORE, WRITE, TextExplorer
 from playground.ui.generate.text_history import GenerationHistory, HistoryEntry
@@ -31,17 +29,6 @@ from playground.ui.generate.token_inspector import TokenInspector
 from playground.ui.job_runner import JobHandle, JobRunner
 
 LIST, LOAD, ATTEND, VERIFY = "text-models", "text-load", "text-attention", "text-verify"  # job slots
-
-
-def _in_worker(module: str, name: str, *args: Any) -> Job:
-    """The job ``module.name(*args)``, with the module imported in the worker (it imports torch)."""
-
-    def job(control: JobControl) -> Generator[Any, None, Any]:
-        import importlib
-
-        return (yield from getattr(importlib.import_module(module), name)(*args)(control))
-
-    return job
 
 
 class TextSection(QWidget):
@@ -118,7 +105,7 @@ class TextSection(QWidget):
         self.controls.show_card(None)
         self.controls.card.setText(f"Loading {Path(ref).name}…")
         self._update_state()
-        return self._jobs.start(LOAD, _in_worker("playground.core.generate.text", "load_text_model_job", ref),
+        return self._jobs.start(LOAD, deferred_job("playground.core.generate.text", "load_text_model_job", ref),
                                 event=self._on_job_status, finished=self._on_load_finished)
 
     def model(self) -> Any:
@@ -231,10 +218,14 @@ class TextSection(QWidget):
         """Explain generated token ``index`` of ``generation``: candidates now, attention from a job."""
         if self._model is None or not 0 <= index < len(generation.choices):
             return
+        if generation.model != self._model.ref:
+            self.controls.say(f"This output came from {generation.model}: load that model to explore its tokens.",
+                              "warning")
+            return
         self._selected = (generation, index)
         choice = generation.choices[index]
         texts = [self._model.generator.tokenizer.token_text(i) for i in choice.candidate_ids]
-        own = generation.model == self._model.ref and generation.snapshot is None
+        own = generation.snapshot is None
         self.inspector.show_token(choice, index, texts, own)
         if not own:
             self.inspector.set_attention_note("Attention is shown for outputs of the loaded model's final weights.")
@@ -320,7 +311,8 @@ class TextSection(QWidget):
             self.views.setCurrentWidget(self.explorer.sweep)
 
     def _on_explorer_made(self, generation: object, label: str) -> None:
-        self.history.add(generation, label=label)
+        if self.history.find(generation) is None:
+            self.history.add(generation, label=label)
 
     # -- copy, save, verify -----------------------------------------------------------------------
     def _on_copy_clicked(self) -> None:
@@ -356,7 +348,7 @@ class TextSection(QWidget):
     def verify(self, path: str) -> JobHandle:
         """Regenerate a saved text from its receipt (in a job) and say whether it is identical."""
         self.controls.say(f"Verifying {Path(path).name}: regenerating it from its receipt…")
-        return self._jobs.start(VERIFY, _in_worker("playground.core.generate.text_explore", "verify_job", path),
+        return self._jobs.start(VERIFY, deferred_job("playground.core.generate.text_explore", "verify_job", path),
                                 finished=self._on_verify_finished)
 
     def _on_verify_clicked(self) -> None:
