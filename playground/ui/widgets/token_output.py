@@ -64,6 +64,7 @@ class TokenOutput(QTextEdit):
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
         at = cursor.position()
+        cursor.beginEditBlock()  # one layout pass for the whole batch
         for k, piece in enumerate(pieces):
             flag = bool(copied[k]) if copied is not None else False
             index = len(self._pieces)
@@ -73,6 +74,7 @@ class TokenOutput(QTextEdit):
             at += _units(piece)
             self._ends.append(at)
             cursor.insertText(piece, self._format(index, flag, False))
+        cursor.endEditBlock()
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())  # follow the text as it streams in
 
