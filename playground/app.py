@@ -14,6 +14,7 @@ from playground.ui.job_runner import JobRunner
 from playground.ui.main_window import MainWindow
 from playground.ui.settings import AppSettings
 from playground.ui.tabs.datasets_tab import DatasetsTab
+from playground.ui.tabs.generate_tab import GenerateTab
 from playground.ui.tabs.preprocess_tab import PreprocessTab
 from playground.ui.tabs.train_tab import TrainTab
 
@@ -26,9 +27,11 @@ def build_main_window(runner: JobRunner | None = None, settings: AppSettings | N
     datasets_tab = DatasetsTab(store, runner, settings)
     preprocess_tab = PreprocessTab(store, runner)
     train_tab = TrainTab(store, runner)
-    tabs = [("Datasets", datasets_tab), ("Preprocess", preprocess_tab), ("Train", train_tab)]
+    generate_tab = GenerateTab(runner)
+    tabs = [("Datasets", datasets_tab), ("Preprocess", preprocess_tab), ("Train", train_tab), ("Generate", generate_tab)]
     window = MainWindow(runner, settings, store, datasets_tab, tabs)
     window.device_described.connect(train_tab.set_device_description)
+    train_tab.run_ended.connect(generate_tab.refresh_models)  # a new run is a new model to pick
     return window
 
 

@@ -20,6 +20,7 @@ import soundfile as sf
 from PIL import Image
 
 from make_bad_files import png_bytes, write_audio, write_bad_images, write_good_images
+from text_model import train_tiny_gpt
 from playground.core.data.bundled import load_bundled
 from playground.core.data.dataset import ImageDataset
 from playground.core.preprocess import default_pipeline
@@ -142,7 +143,8 @@ def make_hostile_paths(root: Path) -> HostilePaths:
     runs.mkdir()
     good_run = runs / "good-run"
     _tiny_checkpoint(good_run)
-    checkpoints = [good_run, good_run / "checkpoint", *_damaged_checkpoints(good_run, runs), bad_images,
+    gpt_run = train_tiny_gpt(runs / "gpt-run")  # a text model, so the Generate tab gets past loading
+    checkpoints = [good_run, gpt_run, good_run / "checkpoint", *_damaged_checkpoints(good_run, runs), bad_images,
                    root / "missing-run", root / "whole.wav"]
 
     read_only = root / "read-only"
@@ -150,6 +152,7 @@ def make_hostile_paths(root: Path) -> HostilePaths:
     read_only.chmod(0o555)
     saves = [root / "missing" / "deeper" / "out.png", root / "whole.wav" / "out.gif", read_only / "out.png",
              empty, root / "saved" / "ok.png", root / "saved" / "ok.gif", root / "saved" / "ok.json",
+             root / "saved" / "ok.txt",
              root / "saved" / "spaces and ünïcode.png"]
     (root / "saved").mkdir()
     folders = [digits, good_images, bad_images, empty, loop, audio, text, mixed, unreadable, runs, root / "missing-folder",

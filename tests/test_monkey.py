@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,9 @@ def test_random_actions_raise_nothing_and_leave_no_job_running(qtbot, qtlog, tmp
     hostile_root = tmp_path / "hostile"
     request.addfinalizer(lambda: make_writable(hostile_root))
     hostile = make_hostile_paths(hostile_root)
+    from playground.core.paths import runs_dir
+
+    shutil.copytree(hostile_root / "runs" / "gpt-run", runs_dir() / "gpt-bard-1")  # the Generate tab loads it
     trouble = Trouble()
     monkeypatch.setattr(job_runner, "describe_error", trouble.describe_error_spy(job_runner.describe_error))
     rng = random.Random(SEED)

@@ -3,7 +3,8 @@
 Events (job -> runner) are small frozen dataclasses carrying floats and numpy
 arrays, never GPU tensors: ``Progress``, ``Status`` and ``Metrics`` for every
 job, and one class per kind of picture a training run shows (``ImageGrid``,
-``PointsView``, ``TextSample``, ``AudioClips``) plus ``CheckpointSaved``.
+``PointsView``, ``TextSample``, ``AudioClips``) plus ``CheckpointSaved``, and
+``TokensGenerated`` for text streaming in as a model writes it.
 Commands (runner -> job) go through ``JobControl.send``: ``SetLearningRate``,
 ``StepOnce`` and ``SaveCheckpoint``. Stop, pause and cancel are methods of the
 control itself, because every phase of a job must see them.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -118,6 +120,20 @@ class AudioClips:
 
 
 @dataclass(frozen=True)
+class TokensGenerated:
+    """Tokens a language model just wrote (streaming), batched so a fast model sends at most ~20 events a second.
+
+    ``choices[i]`` is the ``TokenChoice`` (``playground.core.models.gpt_sampling``) of token
+    ``start + i``: the candidates it was picked from, with their probabilities.
+    """
+
+    stream: int  # which output they belong to (a variant's or snapshot's index; 0 for a single one)
+    start: int  # index of the first of them among the output's generated tokens
+    pieces: tuple[str, ...]  # each token's text
+    choices: tuple[Any, ...]  # each token's TokenChoice
+
+
+@dataclass(frozen=True)
 class CheckpointSaved:
     """A checkpoint was written (atomically) at ``path`` after ``step`` steps."""
 
@@ -126,7 +142,7 @@ class CheckpointSaved:
 
 
 View = ImageGrid | PointsView | TextSample | AudioClips  # what a run shows at its sample cadence
-Event = Progress | Status | Metrics | ImageGrid | PointsView | TextSample | AudioClips | CheckpointSaved
+Event = Progress | Status | Metrics | ImageGrid | PointsView | TextSample | AudioClips | TokensGenerated | CheckpointSaved
 
 
 @dataclass(frozen=True)

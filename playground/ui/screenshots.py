@@ -1,19 +1,79 @@
 """What each screenshot shows: every tab with its default data loaded (used by the CLI).
 
 A scene sets a tab up and returns a ready-check; the CLI pumps the event loop
-until it holds, then grabs the window. The Train scenes grab mid-run.
+until it holds, then grabs the window. The Train scenes grab mid-run. The
+Generate scene writes with a GPT (``PLAYGROUND_SCREENSHOT_GPT``, a run folder,
+or else the bundled one) and opens one token's candidates and attention; with
+no GPT anywhere it is skipped with a note.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
+from typing import Any
 
+from playground.core.runs.bundled_models import bundled_models
+from playground.ui.generate.text_section import TextSection
 from playground.ui.main_window import MainWindow
+from playground.ui.tabs.generate_tab import GenerateTab
 from playground.ui.tabs.preprocess_tab import PreprocessTab
 from playground.ui.tabs.train_tab import TrainTab
 
 Scene = Callable[[], Callable[[], bool]]
 TRAIN_STEPS_SHOWN = {"image": 600, "points": 1500}  # grab once training got this far
+GPT_ENV = "PLAYGROUND_SCREENSHOT_GPT"  # a GPT run folder for the Generate scene
+PROMPT, TOKENS, SEED = "ROMEO:\n", 320, 7  # the Generate scene's request
+TOKEN_FROM = 30  # the token explained: the first from here on that sampling took over a likelier one
+
+
+def screenshot_gpt() -> str | None:
+    """The GPT the Generate scene writes with: $PLAYGROUND_SCREENSHOT_GPT, else the first bundled one."""
+    chosen = os.environ.get(GPT_ENV)
+    if chosen:
+        return chosen
+    found = bundled_models("gpt")
+    return found[0].name if found else None
+
+
+def generate_text_scene(window: MainWindow, ref: str) -> Scene:
+    generate = window.tab(GenerateTab)
+    assert isinstance(generate, GenerateTab)
+    section = generate.section(TextSection)
+    assert isinstance(section, TextSection)
+
+    def scene() -> Callable[[], bool]:
+        window.tabs.setCurrentWidget(generate)
+        section.controls.add_model(ref, ref)  # loads it
+        state: dict[str, Any] = {"asked": False}
+
+        def ready() -> bool:
+            model = section.model()
+            if model is None or model.ref != ref or section.is_busy() and not state["asked"]:
+                return False
+            if not state["asked"]:
+                c = section.controls
+                c.prompt.setPlainText(PROMPT)
+                c.max_tokens.setValue(TOKENS)
+                c.temperature.setValue(0.8)
+                c.seed.setValue(SEED)
+                state["asked"] = section.generate() is not None
+                return False
+            if section.is_busy() or not section.history.entries:
+                return False
+            if "token" not in state:
+                generation = section.history.entries[-1].generation
+                state["token"] = next((k for k, c in enumerate(generation.choices) if k >= TOKEN_FROM and
+                                       c.chosen_index > 0), len(generation.choices) - 1)
+                section.output.select(state["token"])
+                section.select_token(generation, state["token"])
+                return False
+            return not section.is_busy() and section.inspector.attention_weights().size > 0
+
+        return ready
+
+    return scene
 
 
 def tab_scenes(window: MainWindow) -> Iterator[tuple[str, Scene]]:
@@ -68,3 +128,9 @@ def tab_scenes(window: MainWindow) -> Iterator[tuple[str, Scene]]:
         yield f"preprocess-{modality}.png", preprocess_scene(modality)
     for modality in ("image", "points"):
         yield f"train-{modality}.png", train_scene(modality)
+    ref = screenshot_gpt()
+    if ref is None:
+        print(f"generate-text.png: skipped, there is no GPT model to write with (set {GPT_ENV} to a run folder "
+              "trained with 'train text')", file=sys.stderr)
+    else:
+        yield "generate-text.png", generate_text_scene(window, ref)

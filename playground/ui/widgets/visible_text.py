@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-VISIBLE = {"\n": "↵", " ": "␠", "\t": "⇥"}
+VISIBLE = {"\n": "↵", " ": "␣", "\t": "⇥"}  # ␣, not ␠: DejaVu, the usual Linux font, has no ␠
 
 
 def show_whitespace(text: str) -> str:
-    """``text`` with newlines, spaces and tabs replaced by ↵, ␠ and ⇥."""
+    """``text`` with newlines, spaces and tabs replaced by ↵, ␣ and ⇥."""
     return "".join(VISIBLE.get(ch, ch) for ch in text)
