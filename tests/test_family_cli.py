@@ -90,3 +90,22 @@ def test_diffusion_commands(capsys, tmp_path):
     code, _, err = run(capsys, "generate", "audio", "--checkpoint", str(out), "--prompt", "a flute playing A4",
                        "--out", str(tmp_path / "a.wav"))
     assert code == 2 and "draws images, not sounds" in err
+
+
+def test_diffusion_trains_on_the_bundled_notes_and_writes_a_wav_that_verifies(capsys, tmp_path):
+    import soundfile
+
+    out = tmp_path / "notes"
+    assert main(["train", "diffusion", "--dataset", "instrument-notes", "--preset", "tiny", "--steps", "2",
+                 "--device", "cpu", "--out", str(out)]) == 0
+    capsys.readouterr()
+    code, text, err = run(capsys, "generate", "audio", "--checkpoint", str(out), "--prompt", "a flute playing A4",
+                          "--steps", "2", "--seed", "3", "--out", str(tmp_path / "a.wav"))
+    assert code == 0, err
+    wave, rate = soundfile.read(tmp_path / "a.wav")
+    assert wave.ndim == 1 and rate == 16000 and len(wave) == 2 * rate
+    code, verdict, err = run(capsys, "verify", str(tmp_path / "a.wav"))
+    assert code == 0 and verdict.startswith("identical"), err
+    code, _, err = run(capsys, "generate", "image", "--checkpoint", str(out), "--prompt", "a flute playing A4",
+                       "--out", str(tmp_path / "a.png"))
+    assert code == 2 and "sound" in err

@@ -37,6 +37,10 @@ RECIPES: dict[str, dict] = {
         "family": "diffusion", "dataset": "emoji-32", "title": "Emoji (diffusion, 32x32 colour)",
         "train": ["train", "diffusion", "--dataset", "emoji-32", "--preset", "emoji", "--seed", "0"],
     },
+    "instruments": {
+        "family": "diffusion", "dataset": "instrument-notes", "title": "Instrument notes (diffusion, log-mel spectrograms)",
+        "train": ["train", "diffusion", "--dataset", "instrument-notes", "--preset", "instruments", "--seed", "0"],
+    },
 }
 
 

@@ -21,7 +21,8 @@ from playground.cli.training import add_run_arguments, build_settings, load_data
 def register(commands: Commands) -> None:
     train = commands.verb("train").add_parser("diffusion", help="train a text-conditioned diffusion model")
     add_run_arguments(train, family="diffusion", example="mnist-5k or emoji-32",
-                      presets="tiny, default (2 CPU cores), large or cuda (default: default)")
+                      presets="tiny, default (2 CPU cores), digits, emoji, instruments (the bundled recipes), large or cuda "
+                               "(default: default)")
     train.set_defaults(func=run_train_diffusion)
     image = commands.verb("generate").add_parser("image", help="draw images from a prompt with a diffusion model")
     image.add_argument("--prompt", required=True, help='what to draw, e.g. "a handwritten 7" or "red heart"')
@@ -59,8 +60,9 @@ def run_train_diffusion(args: argparse.Namespace) -> int:
     from playground.core import families
 
     family = families.get("diffusion")
-    dataset = load_dataset(args.dataset, ("image",), "a diffusion model here trains on captioned images")
-    settings = build_settings(family, args, frozenset({"captioned_images"}))
+    dataset = load_dataset(args.dataset, ("image", "audio"), "a diffusion model trains on captioned images or sounds")
+    kind = "captioned_audio" if dataset.modality == "audio" else "captioned_images"
+    settings = build_settings(family, args, frozenset({kind}))
     return run_training(family, dataset, settings, args)
 
 
@@ -86,6 +88,8 @@ def run_generate_image(args: argparse.Namespace) -> int:
 
     out = output_file(args.out, (".npz", ".png"))
     gen = load_model(args.checkpoint, args.device, "diffusion")
+    if gen.kind == "audio":
+        raise UserError(f"{args.checkpoint} draws sounds (as spectrograms), not images: use 'generate audio' with it")
     request = image_request(gen, args)
     check_fits(request.n, int(np.prod(gen.shape)))
     result = gen.generate(request)

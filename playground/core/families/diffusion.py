@@ -1,7 +1,9 @@
 """The diffusion family: a small UNet learns to turn noise into pictures of what a caption says.
 
-Presets: ``tiny`` (tests), ``default`` (sized for two CPU cores), ``large``
-(the bundled models' shape: wider, trained longer) and ``cuda`` (for a GPU).
+Presets: ``tiny`` (tests), ``default`` (sized for two CPU cores: digits in
+about ten minutes), ``digits``, ``emoji`` and ``instruments`` (the bundled
+models' recipes: the same networks trained longer, a wider one for colour),
+``large`` (wider still, for a patient CPU) and ``cuda`` (for a GPU).
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ PRESETS: dict[str, Settings] = {
                                      max_caption=8, sample_steps=4, grid_seeds=2),
                      _run(steps=6, batch_size=4, warmup_steps=0, metrics_every=1, samples_every=3, checkpoint_every=0)),
     "default": Settings(DiffusionConfig(), _run()),
+    "digits": Settings(DiffusionConfig(), _run(steps=6000, samples_every=500, checkpoint_every=1000)),
+    "emoji": Settings(DiffusionConfig(width=24), _run(steps=6000, samples_every=500, checkpoint_every=1000)),
+    "instruments": Settings(DiffusionConfig(), _run(steps=6000, batch_size=32, samples_every=500,
+                                                   checkpoint_every=1000)),
     "large": Settings(DiffusionConfig(width=32), _run(steps=12_000, samples_every=500, checkpoint_every=1000)),
     "cuda": Settings(DiffusionConfig(width=64, blocks=2, text_dim=128, text_layers=2),
                      _run(steps=20_000, batch_size=128, learning_rates={"model": 1e-3}, samples_every=1000,

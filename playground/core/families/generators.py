@@ -18,7 +18,6 @@ import numpy as np
 
 from playground.core.device import resolve_device
 from playground.core.families.registry import get
-from playground.core.jobs import Job, JobControl
 from playground.core.generators.receipts import (
     Receipt,
     images_sha256,
@@ -28,6 +27,7 @@ from playground.core.generators.receipts import (
     read_wav_receipt,
     sha256,
 )
+from playground.core.jobs import Job, JobControl
 from playground.core.runs.bundled_models import resolve_model
 from playground.core.runs.checkpoint import CheckpointError, load_checkpoint
 from playground.core.runs.snapshots import list_snapshots, load_snapshot
