@@ -1,0 +1,161 @@
+"""Judge an emoji diffusion model on colour and shape words; print JSON.
+
+Usage::
+
+    python scripts/judge_emoji.py                          # the bundled emoji model, 16 images per prompt
+    python scripts/judge_emoji.py --checkpoint runs/emoji --n 32 --copies
+
+The check needs no trained judge: the bundled emoji are flat shapes on white,
+so colour and shape can be measured directly.
+
+- **Colour**: the foreground (pixels at least 40 levels from white in some
+  channel) is averaged, and that mean is matched to the nearest of the
+  reference colours. The references are measured on the training data the
+  same way: the mean foreground colour of "red circle", "red square" and "red
+  heart" (and so on for each colour word the data has on a circle, square or
+  heart).
+- **Shape**: the foreground mask is compared (intersection over union) with
+  each shape's reference mask, the pixel-wise majority of the training
+  emoji with that shape word ("... heart", "... circle", "... square",
+  "... diamond"; sizes and colours pooled); the best match is the shape.
+
+"Seen" prompts are captions of the data ("red heart", "blue circle");
+"unseen" combine a colour and a shape that the data never has together
+("purple diamond", "green diamond", "pink circle"): whether the colour still
+follows is the question. Output: per prompt the share with the asked colour
+and shape, and the means over seen and unseen prompts; with ``--copies`` the
+median distance from a generated image to its nearest training image next to
+the median distance between a training image and its nearest other one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from playground.core.device import apply_threads  # noqa: E402
+
+COLOURS = ("red", "orange", "yellow", "green", "blue", "purple", "brown", "black", "white", "pink")
+SHAPES = ("heart", "circle", "square", "diamond")
+SEEN = ("red heart", "blue heart", "green heart", "yellow heart", "purple heart", "red circle", "blue circle",
+        "yellow circle", "green circle", "red square", "blue square", "yellow square", "green square",
+        "large orange diamond", "large blue diamond")
+UNSEEN = ("purple diamond", "green diamond", "red diamond", "yellow diamond", "pink circle", "pink square")
+INK = 40  # a pixel is foreground when some channel is this far below white
+
+
+def foreground(images: np.ndarray) -> np.ndarray:
+    """N x H x W bool: pixels that are not (near) white."""
+    return (255 - images.astype(np.int16)).max(axis=-1) >= INK
+
+
+def mean_colour(images: np.ndarray) -> np.ndarray:
+    """N x 3 mean RGB of each image's foreground (white where an image has none)."""
+    mask = foreground(images)[..., None]
+    total = (images.astype(np.float64) * mask).sum(axis=(1, 2))
+    count = mask.sum(axis=(1, 2))
+    return np.where(count > 0, total / np.maximum(count, 1), 255.0)
+
+
+def references(images: np.ndarray, captions: list[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Reference colours (mean foreground RGB per colour word) and shape masks (majority mask per shape word)."""
+    colours, shapes = {}, {}
+    for colour in COLOURS:
+        pick = [i for i, c in enumerate(captions) if re.fullmatch(rf"{colour} (heart|circle|square)", c)]
+        if pick:
+            colours[colour] = mean_colour(images[pick]).mean(axis=0)
+    colours["white"] = np.array([235.0, 235.0, 235.0])  # a white shape is mostly its grey outline
+    for shape in SHAPES:
+        pick = [i for i, c in enumerate(captions)
+                if re.fullmatch(rf"(large |small )?\w+ (large |medium |)?{shape}", c)]
+        if pick:
+            shapes[shape] = foreground(images[pick]).mean(axis=0) >= 0.5
+    return colours, shapes
+
+
+def judge(images: np.ndarray, colours: dict[str, np.ndarray], shapes: dict[str, np.ndarray]) -> tuple[list, list]:
+    names = list(colours)
+    table = np.stack([colours[n] for n in names])
+    rgb = mean_colour(images)
+    said_colour = [names[i] for i in np.linalg.norm(rgb[:, None] - table[None], axis=-1).argmin(axis=1)]
+    masks = foreground(images)
+    said_shape = []
+    for mask in masks:
+        iou = {s: (mask & ref).sum() / max((mask | ref).sum(), 1) for s, ref in shapes.items()}
+        said_shape.append(max(iou, key=iou.get))
+    return said_colour, said_shape
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--checkpoint", default="emoji", help="a diffusion checkpoint, run folder or bundled model name")
+    parser.add_argument("--n", type=int, default=16, help="images per prompt")
+    parser.add_argument("--steps", type=int, help="sampling steps (default: the model's)")
+    parser.add_argument("--sampler", choices=("ddpm", "ddim", "dpm++2m"), help="(default: the model's)")
+    parser.add_argument("--guidance", type=float, help="(default: the model's)")
+    parser.add_argument("--copies", action="store_true", help="also measure nearest-training-image distances")
+    parser.add_argument("--threads", type=int, default=0)
+    args = parser.parse_args(argv)
+    apply_threads(args.threads)
+    from playground.core.data.bundled import load_bundled
+    from playground.core.families.generators import load_generator
+    from playground.core.generators.diffusion_generator import ImageRequest
+
+    start = time.monotonic()
+    data = load_bundled("emoji-32")
+    train = np.asarray(data.images)
+    captions = [str(c) for c in data.captions]
+    colours, shapes = references(train, captions)
+    # The references must tell the training shapes apart, or the figures below mean nothing.
+    check = [i for i, c in enumerate(captions) if any(re.fullmatch(rf"{w} (heart|circle|square)", c) for w in COLOURS)]
+    ref_colour, ref_shape = judge(train[check], colours, shapes)
+    truth = [captions[i].split() for i in check]
+    gen = load_generator(args.checkpoint, "cpu")
+    cfg = gen.config
+    steps, sampler = args.steps or cfg.sample_steps, args.sampler or cfg.sampler
+    guidance = cfg.guidance if args.guidance is None else args.guidance
+    report: dict = {"checkpoint": str(args.checkpoint), "sampler": sampler, "steps": steps, "guidance": guidance,
+                    "n": args.n,
+                    "judge_on_training_shapes": {
+                        "colour": round(float(np.mean([c == t[0] for c, t in zip(ref_colour, truth)])), 3),
+                        "shape": round(float(np.mean([s == t[-1] for s, t in zip(ref_shape, truth)])), 3),
+                        "items": len(check)}}
+    drawn = []
+    for group, prompts in (("seen", SEEN), ("unseen", UNSEEN)):
+        rows = {}
+        for seed, prompt in enumerate(prompts):
+            words = prompt.split()
+            colour = next(w for w in words if w in COLOURS)
+            shape = next(w for w in reversed(words) if w in SHAPES)
+            images = gen.generate(ImageRequest(prompt, args.n, steps, sampler, guidance, seed=seed)).images
+            drawn.append(images)
+            said_colour, said_shape = judge(images, colours, shapes)
+            rows[prompt] = {"colour": round(float(np.mean([c == colour for c in said_colour])), 3),
+                            "shape": round(float(np.mean([s == shape for s in said_shape])), 3),
+                            "colours_seen": {c: said_colour.count(c) for c in sorted(set(said_colour))}}
+        report[group] = rows
+        report[f"{group}_colour_mean"] = round(float(np.mean([r["colour"] for r in rows.values()])), 3)
+        report[f"{group}_shape_mean"] = round(float(np.mean([r["shape"] for r in rows.values()])), 3)
+    if args.copies:
+        from playground.core.metrics.nearest import nearest_neighbours, typical_neighbour_distance
+
+        flat = train.astype(np.float32) / 255.0
+        made = np.concatenate(drawn).astype(np.float32) / 255.0
+        _, to_train = nearest_neighbours(made, flat)
+        report["copies"] = {"generated_to_nearest_training_median": round(float(np.median(to_train)), 3),
+                            "training_to_nearest_other_median": round(typical_neighbour_distance(flat, n=500), 3)}
+    report["seconds"] = round(time.monotonic() - start, 1)
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
