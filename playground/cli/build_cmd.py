@@ -50,6 +50,8 @@ def register(commands: Commands) -> None:
     build.add_argument("--work", help="run folder for the training (default: runs/build-NAME)")
     build.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: one per core)")
     build.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    build.add_argument("--resume", action="store_true",
+                       help="continue an interrupted build from the checkpoint in --work instead of starting again")
     build.set_defaults(func=run_build)
 
 
@@ -62,7 +64,13 @@ def run_build(args: argparse.Namespace) -> int:
     recipe = RECIPES[args.name]
     work = Path(args.work or Path("runs") / f"build-{args.name}")
     command = [*recipe["train"], "--threads", str(args.threads), "--device", args.device, "--out", str(work),
-               "--overwrite"]
+               "--resume" if args.resume else "--overwrite"]
+    resumed_at = None
+    if args.resume:
+        try:
+            resumed_at = read_meta(work / "checkpoint")["step"]
+        except (OSError, ValueError) as exc:
+            raise UserError(f"--resume: {work} holds no readable checkpoint ({exc})") from None
     started = time.monotonic()
     code = main(command)
     if code != 0:
@@ -80,7 +88,8 @@ def run_build(args: argparse.Namespace) -> int:
         "name": args.name, "family": recipe["family"], "title": recipe["title"], "folder": args.name,
         "dataset": recipe["dataset"], "command": f"python -m playground build-model {args.name}",
         "train_command": "python -m playground " + " ".join(recipe["train"]),
-        "wall_time": f"{seconds / 60:.1f} min on {os.cpu_count()} CPU cores ({date.today():%Y-%m-%d})",
+        "wall_time": f"{seconds / 60:.1f} min on {os.cpu_count()} CPU cores ({date.today():%Y-%m-%d})"
+                     + (f", resumed at step {resumed_at}" if resumed_at is not None else ""),
         "steps": meta["step"],
     }
     index["models"] = [m for m in index["models"] if m.get("name") != args.name] + [entry]
