@@ -16,16 +16,15 @@ Inception score against FID.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from playground.core.data.captions import DIGIT_WORDS
 from playground.core.events import Progress, Status
 from playground.core.generate.image import ImageModel
+from playground.core.generate.image_drawers import class_words, named_class
 from playground.core.generate.media import mean_pairwise_distance, stream_steps
 from playground.core.generators.diffusion_generator import ImageRequest
 from playground.core.jobs import Job, JobControl, without_metrics
@@ -36,10 +35,6 @@ SWEEP_SAMPLES = 8  # images per scale at least: diversity needs several
 JUDGE_CONFIG = ClassifierConfig(epochs=3, holdout=0.1, device="cpu")  # a few seconds on digits, on a CPU
 MIN_LABELLED = 0.8  # share of training images whose class must be known for a judge to be trained
 MAX_CAPTION_CLASSES = 50  # distinct captions used as classes when nothing else names them
-
-
-def _words(text: str) -> list[str]:
-    return [w for w in re.split(r"[^\w&'-]+", text) if w]
 
 
 def _norm(text: str) -> str:
@@ -59,22 +54,7 @@ class CaptionClasses:
         """The class ``text`` names, or None (none, or several)."""
         if _norm(text) in self.captions:
             return self.captions[_norm(text)]
-        found = _words(text)
-        hits = {k for k, names in enumerate(self.words)
-                if any(w in names or (len(w) > 1 and w.casefold() in names) for w in found)}
-        return hits.pop() if len(hits) == 1 else None
-
-
-def _class_words(names: Sequence[str]) -> tuple[frozenset[str], ...]:
-    """Words naming each class: its name (case kept for one letter, so "a" is not "A"), and a digit's word."""
-    digits = all(len(n.strip()) == 1 and n.strip().isdigit() for n in names)
-    out = []
-    for name in names:
-        words = {name.strip() if len(name.strip()) == 1 else name.strip().casefold()}
-        if digits:
-            words.add(DIGIT_WORDS[int(name)])
-        out.append(frozenset(words))
-    return tuple(out)
+        return named_class(text, self.words)
 
 
 def caption_classes(model: ImageModel) -> tuple[CaptionClasses, np.ndarray] | None:
@@ -92,7 +72,7 @@ def caption_classes(model: ImageModel) -> tuple[CaptionClasses, np.ndarray] | No
     if bundled is not None:
         tries.append((bundled[0], bundled[1], f"the classes of the bundled dataset {ck.extra.get('source')}"))
     if len(names) >= 2:
-        words = _class_words(names)
+        words = class_words(names)
         probe = CaptionClasses(tuple(names), {}, words, "")
         tries.append((np.array([_or_minus(probe.label_of(c)) for c in captions], dtype=np.int64), names,
                       "the class names its captions use"))
@@ -108,7 +88,7 @@ def caption_classes(model: ImageModel) -> tuple[CaptionClasses, np.ndarray] | No
                 if label >= 0:
                     table.setdefault(_norm(caption), []).append(label)
             majority = {c: int(np.bincount(v).argmax()) for c, v in table.items()}
-            return CaptionClasses(tuple(classes), majority, _class_words(classes), how), labels
+            return CaptionClasses(tuple(classes), majority, class_words(classes), how), labels
     return None
 
 
@@ -221,8 +201,10 @@ def sweep_job(model: ImageModel, request: ImageRequest, scales: Sequence[float] 
             note = ("the prompt names none of the classes the judge knows (or several): agreement is not measured; "
                     f"name one of {', '.join(judge.classes.names[:12])}")
         elif judge is not None:
-            note = (f"agreement: the share of images the judging classifier ({100 * judge.accuracy:.0f}% right on "
-                    f"held-out training images) calls “{judge.classes.names[target]}”")
+            right = (f"{100 * judge.accuracy:.0f}% right on held-out training images" if np.isfinite(judge.accuracy)
+                     else "not checked on held-out images")
+            note = (f"the share of images the judging classifier ({right}) calls “{judge.classes.names[target]}”, "
+                    f"the class the prompt names")
         scale = mean_pairwise_distance(model.training.images) if model.training is not None else float("nan")
         rows = []
         for i, one in enumerate(asked):

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, fields
 from typing import Any, ClassVar, Protocol
 
+from playground.core.data.captions import DIGIT_WORDS
 from playground.core.families.generators import Verification, image_receipt, load_generator
 from playground.core.generators.diffusion_generator import ImageRequest, ImageResult
 from playground.core.generators.gan_generator import GANRequest
@@ -81,8 +82,30 @@ class DiffusionDrawer:
         return card
 
 
-def _words(text: str) -> list[str]:
-    return [w for w in re.split(r"[^\w#&'-]+", text.casefold()) if w]
+def words_of(text: str) -> list[str]:
+    """The words of a prompt or caption, case kept ("a handwritten 7" -> a, handwritten, 7)."""
+    return [w for w in re.split(r"[^\w&'-]+", text) if w]
+
+
+def class_words(names: Sequence[str]) -> tuple[frozenset[str], ...]:
+    """Words naming each class: its name (case kept for one letter, so the article "a" is not the class "A";
+    folded otherwise), and for the digits 0-9 the digit's word ("seven")."""
+    digits = bool(names) and all(len(n.strip()) == 1 and n.strip().isdigit() for n in names)
+    out = []
+    for name in names:
+        words = {name.strip() if len(name.strip()) == 1 else name.strip().casefold()}
+        if digits:
+            words.add(DIGIT_WORDS[int(name)])
+        out.append(frozenset(words))
+    return tuple(out)
+
+
+def named_class(text: str, words: Sequence[frozenset[str]]) -> int | None:
+    """The one class whose words ``text`` uses (None: none, or several)."""
+    found = words_of(text)
+    hits = {k for k, names in enumerate(words) if any(w in names or (len(w) > 1 and w.casefold() in names)
+                                                      for w in found)}
+    return hits.pop() if len(hits) == 1 else None
 
 
 class GANDrawer:
@@ -102,16 +125,14 @@ class GANDrawer:
         return list(self.generator.label_names) if self.generator.conditional else []
 
     def label_for(self, prompt: str) -> int | None:
-        """The label ``prompt`` names: a label's name, whole or as one of its words; None if none or several."""
+        """The label ``prompt`` names: a label's name, whole or as a word ("a 7", "seven"); None if none or several."""
         names = [n.casefold().strip() for n in self.generator.label_names]
         text = prompt.casefold().strip()
         if not self.generator.conditional or not text:
             return None
         if text in names:
             return names.index(text)
-        words = set(_words(text))
-        hits = {k for k, name in enumerate(names) if name and (name in words or (" " in name and name in text))}
-        return hits.pop() if len(hits) == 1 else None
+        return named_class(prompt, class_words(self.generator.label_names))
 
     def unknown(self, prompt: str) -> tuple[str, ...]:
         if not prompt.strip() or self.label_for(prompt) is not None:

@@ -31,6 +31,7 @@ class ImageExplorer(QObject):
         self._jobs = jobs
         self._judges: dict[str, Any] = {}  # the sweep's judging classifier, trained once per model ref
         self._sweep_ref = ""  # the model the running sweep draws with
+        self.judge_config: Any = None  # how the sweep's judge is trained (None: the core's default)
         self.seeds = ImageTiles(per_row=4, minimum=72)
         self.sweep = SweepPage()
         self.time_travel = ImageTiles(per_row=4, minimum=72)
@@ -50,10 +51,11 @@ class ImageExplorer(QObject):
 
     def run_sweep(self, model: Any, request: Any) -> bool:
         """False (with a message) for a model without guidance."""
-        from playground.core.generate.guidance_sweep import SWEEP_GUIDANCE, sweep_job
+        from playground.core.generate.guidance_sweep import JUDGE_CONFIG, SWEEP_GUIDANCE, sweep_job
 
         try:
-            job = sweep_job(model, request, judge=self._judges.get(model.ref))
+            job = sweep_job(model, request, judge=self._judges.get(model.ref),
+                            judge_config=self.judge_config or JUDGE_CONFIG)
         except ValueError as exc:
             self.said.emit(str(exc), "warning")
             return False
