@@ -247,3 +247,23 @@ def test_the_nearest_clip_is_the_real_recording_when_the_bundled_set_is_what_it_
     assert _real_clips("instrument-notes", moved, 16000) is None  # captions differ: another copy of the data
     assert _real_clips("instrument-notes", kept, 22050) is None
     assert _real_clips("mnist-5k", kept, 16000) is None
+
+
+class _HalfSevens:
+    """A stand-in judging classifier: images 0, 2, 4, ... look like a 7, the others like a 3."""
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        probs = np.zeros((len(x), 10), np.float32)
+        probs[0::2, 7] = probs[1::2, 3] = 1.0
+        return probs
+
+
+def test_agreement_is_the_share_the_judge_puts_in_the_prompts_class(digits):
+    from playground.core.generate.guidance_sweep import Judge
+
+    classes, _labels = caption_classes(digits)
+    judge = Judge(_HalfSevens(), classes, 0.9)
+    result = collect(sweep_job(digits, ImageRequest("seven", n=8, steps=1), scales=(2.0,), judge=judge))[0]
+    assert result.target == "7" and result.rows[0].agreement == 0.5 and "90% right" in result.note
+    three = collect(sweep_job(digits, ImageRequest("the digit 3", n=9, steps=1), scales=(2.0,), judge=judge))[0]
+    assert three.target == "3" and three.rows[0].agreement == pytest.approx(4 / 9)

@@ -45,7 +45,7 @@ class ResultPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.grid = ImageGrid(cell=88)
+        self.grid = ImageGrid(cell=66)
         self.grid.setToolTip("Click an image to see its nearest training images")
         self.summary = QLabel("Nothing drawn yet.")
         self.summary.setWordWrap(True)

@@ -146,8 +146,7 @@ class SoundSection(MediaSection):
 
         spectrogram = self._current.spectrograms[index]
         self.nearest.begin(spectrogram, f"result: “{self._current.request.prompt}”")
-        return self._jobs.start(NEAR, nearest_clip_job(self._model, spectrogram), event=self._on_job_status,
-                                finished=self.nearest.show_nearest)
+        return self._jobs.start(NEAR, nearest_clip_job(self._model, spectrogram), finished=self.nearest.show_nearest)
 
     def _on_seeds_clicked(self) -> None:
         request = self._request(1)
