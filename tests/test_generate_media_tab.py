@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QHelpEvent
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from media_models import train_tiny_cgan, train_tiny_digits, train_tiny_notes
 
@@ -167,6 +168,7 @@ def test_a_conditional_gan_draws_its_label(qtbot, runner, runs):
     runner.shutdown(timeout_s=5.0)
 
 
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # the tooltip popup, offscreen
 def test_the_keyboard_strip_fills_the_prompt_and_marks_unheard_notes(qtbot, sounds):
     k = sounds.keyboard
     assert [k.instrument.itemText(i) for i in range(k.instrument.count())] == ["piano", "flute"]
@@ -179,7 +181,13 @@ def test_the_keyboard_strip_fills_the_prompt_and_marks_unheard_notes(qtbot, soun
     unheard = [m for m in keys.notes() if keys.is_unheard(m)]
     model_keys = sounds.model().keyboard
     assert unheard == [m for m in model_keys.notes("flute") if not model_keys.heard_note("flute", m)] and unheard
-    assert "held out of its training" in k._tip("flute", unheard[0]) and "hatched" in k.legend.text()
+    assert "held out of its training" in k.tip("flute", unheard[0]) and "hatched" in k.legend.text()
+    pos = keys.key_rect(unheard[0]).center()
+    QApplication.sendEvent(keys, QHelpEvent(QEvent.Type.ToolTip, pos, keys.mapToGlobal(pos)))
+    assert "never heard a flute play" in QToolTip.text()  # what a hover over the hatched key says
+    pos = keys.key_rect(69).center()
+    QApplication.sendEvent(keys, QHelpEvent(QEvent.Type.ToolTip, pos, keys.mapToGlobal(pos)))
+    assert QToolTip.text() == "“a flute playing A4”"
 
 
 def test_make_a_sound_see_it_and_play_it_with_or_without_a_sound_card(qtbot, sounds):

@@ -63,13 +63,14 @@ class KeyboardStrip(QWidget):
             return
         notes = k.notes(name)
         unheard = [n for n in notes if not k.heard_note(name, n)]
-        self.keys.set_notes(notes, unheard, lambda midi: self._tip(name, midi))
+        self.keys.set_notes(notes, unheard, lambda midi: self.tip(name, midi))
         self.legend.setText(f"Click a note to ask for it. {len(unheard)} hatched key(s): notes the model never "
                             f"heard on the {name} (held out of training)." if unheard else
                             "Click a note to ask for it." + ("" if k.from_captions else
                                                              " (Its captions name no notes: every key is offered.)"))
 
-    def _tip(self, instrument: str, midi: int) -> str:
+    def tip(self, instrument: str, midi: int) -> str:
+        """A key's tooltip: the prompt it writes, and why the model never heard it, if it did not."""
         k = self._keyboard
         prompt = k.prompt(instrument, midi)
         return f"“{prompt}”" if k.heard_note(instrument, midi) else f"“{prompt}”\n{k.why_unheard(instrument, midi)}"

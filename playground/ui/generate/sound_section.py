@@ -171,9 +171,10 @@ class SoundSection(MediaSection):
     def _on_seeds_item_clicked(self, item: QListWidgetItem) -> None:
         row = self.seeds.list.row(item)
         if 0 <= row < len(self._seed_runs):
-            self._current = self._seed_runs[row]
+            self._current = self._seed_runs[row]  # shown on the Sound page, without leaving the list
             self.result.show_generation(self._current)
             self._update_state()
+            self.find_nearest(0)
 
     # -- playback ---------------------------------------------------------------------------------
     def play(self, clip: np.ndarray, what: str) -> bool:
