@@ -125,3 +125,25 @@ def parse_assignments(kinds: Mapping[str, str] | type, pairs: Iterable[str], *, 
             raise ValueError(f"unknown {what} {key!r}; {what}s are: {', '.join(sorted(kinds))}")
         out[key] = parse_value(key, kinds[key], raw)
     return out
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    """A config dataclass as JSON-ready values (tuples become lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()}
+
+
+def config_from_dict(cls: type, data: Mapping[str, Any], what: str, defaults: Mapping[str, Any] | None = None) -> Any:
+    """``cls(**data)`` for a config read back from JSON; unknown or mistyped fields raise ValueError naming ``what``.
+
+    ``defaults`` fill fields the file lacks (a setting added since it was written, with its old meaning).
+    """
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{what} settings must be a JSON object")
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown {what} settings: {', '.join(unknown)}")
+    try:
+        return cls(**{**(defaults or {}), **dict(data)})
+    except TypeError as exc:
+        raise ValueError(f"bad {what} settings: {exc}") from exc

@@ -14,6 +14,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from playground.core.config_fields import config_from_dict, config_to_dict
+
 if TYPE_CHECKING:  # the model modules import torch; the config must not
     from playground.core.diffusion.samplers import SamplerConfig
     from playground.core.diffusion.schedule import ScheduleConfig
@@ -123,18 +125,9 @@ class DiffusionConfig:
         return SamplerConfig(**fields)
 
     def to_dict(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
-        out["mults"], out["attention_levels"] = list(self.mults), list(self.attention_levels)
-        return out
+        return config_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DiffusionConfig:
         """Inverse of ``to_dict``; unknown or mistyped fields raise ``ValueError``."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown diffusion settings: {', '.join(unknown)}")
-        try:
-            return cls(**dict(data))
-        except TypeError as exc:
-            raise ValueError(f"bad diffusion settings: {exc}") from exc
+        return config_from_dict(cls, data, "diffusion")

@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from playground.core.config_fields import config_from_dict, config_to_dict
 from playground.core.models.image_sizes import IMAGE_SIZES
 
 if TYPE_CHECKING:  # the model modules import torch; the config must not
@@ -146,9 +147,7 @@ class GANConfig:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
-        out["betas_g"], out["betas_d"] = list(self.betas_g), list(self.betas_d)
-        return out
+        return config_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GANConfig:
@@ -158,15 +157,7 @@ class GANConfig:
         the old behaviour (``ADDED_SETTINGS``), not today's default: a checkpoint
         from before InfoGAN codes must not load as a network with codes.
         """
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown GAN settings: {', '.join(unknown)}")
-        try:
-            return cls(**(ADDED_SETTINGS | dict(data)))
-        except TypeError as exc:
-            raise ValueError(f"bad GAN settings: {exc}") from exc
-
+        return config_from_dict(cls, data, "GAN", ADDED_SETTINGS)
 
 
 def split_legacy(flat: dict[str, Any]) -> tuple[GANConfig, dict[str, Any]]:

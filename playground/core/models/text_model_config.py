@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from playground.core.config_fields import config_from_dict, config_to_dict
+
 if TYPE_CHECKING:  # the model module imports torch; the config must not
     from playground.core.models.gpt import GPTConfig
 
@@ -80,16 +82,9 @@ class TextModelConfig:
                          n_head=self.n_head, n_embd=self.n_embd, dropout=self.dropout, bias=self.bias)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return config_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TextModelConfig:
         """Inverse of ``to_dict``; unknown or mistyped fields raise ``ValueError``."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown GPT settings: {', '.join(unknown)}")
-        try:
-            return cls(**dict(data))
-        except TypeError as exc:
-            raise ValueError(f"bad GPT settings: {exc}") from exc
+        return config_from_dict(cls, data, "GPT")

@@ -52,13 +52,13 @@ class GANTrainer(Trainer):
     """
 
     parts: ClassVar[tuple[str, ...]] = WHICH  # "both", "d", "g"
+    item_noun: ClassVar[str] = "images"  # images_per_s, as the GAN has always logged it (points for a 2D GAN)
 
     def __init__(self, config: GANConfig, run: RunConfig, data: Any, device: torch.device | str = "cpu",
                  classifier: Classifier | None = None) -> None:
         if len(data) < 2:
             raise ValueError("a GAN needs at least 2 training items")
         self.kind = "points" if points_of(data) is not None else "image"
-        self.item_noun = "points" if self.kind == "points" else "images"
         self.config, self.run, self.data, self.classifier = config.for_data(data), run, data, classifier
         self.device = torch.device(device)
         self.gan = GANProcedure(self.config, run, self.device, kind=self.kind)

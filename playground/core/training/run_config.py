@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from playground.core.config_fields import config_from_dict, config_to_dict
 from playground.core.device import DEVICE_CHOICES
 
 LR_SCHEDULES = ("constant", "linear", "cosine")
@@ -85,21 +86,12 @@ class RunConfig:
         return 0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * t))  # cosine to 10% (Loshchilov & Hutter 2017)
 
     def to_dict(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
-        out["learning_rates"] = dict(self.learning_rates)
-        return out
+        return config_to_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunConfig:
         """Inverse of ``to_dict``; unknown or mistyped fields raise ``ValueError``."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown run settings: {', '.join(unknown)}")
-        try:
-            return cls(**dict(data))
-        except TypeError as exc:
-            raise ValueError(f"bad run settings: {exc}") from exc
+        return config_from_dict(cls, data, "run")
 
 
 def lr_key(name: str) -> str:
