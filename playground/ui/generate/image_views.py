@@ -162,7 +162,7 @@ class SweepPage(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.showGrid(x=True, y=True, alpha=0.25)
-        self.plot.addLegend(offset=(-8, 8), labelTextColor="k")
+        self.plot.addLegend(offset=(-8, -8), labelTextColor="k")  # bottom right: the curves rarely go there
         self._agreement = self.plot.plot([], [], pen=pg.mkPen((44, 120, 200), width=2), symbol="o",
                                          symbolBrush=(44, 120, 200), name="agreement with the prompt")
         self._diversity = self.plot.plot([], [], pen=pg.mkPen((230, 140, 0), width=2), symbol="s",

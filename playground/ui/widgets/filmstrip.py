@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QListView, QListWidget, QList
 from playground.ui.widgets.pixel_image import PixelImage
 from playground.ui.widgets.qimage import to_pixmap
 
-THUMB = 40  # px of each small frame in the strip
+THUMB = 32  # px of each small frame in the strip
 
 Frame = tuple[int, Sequence[np.ndarray | None]]  # (timestep, one uint8 image per column)
 
@@ -45,7 +45,8 @@ class Filmstrip(QWidget):
         self.strip.setWrapping(False)
         self.strip.setMovement(QListView.Movement.Static)
         self.strip.setIconSize(QSize(THUMB, THUMB))
-        self.strip.setFixedHeight(THUMB + 26)
+        self.strip.setGridSize(QSize(THUMB + 4, THUMB + 6))
+        self.strip.setFixedHeight(THUMB + 28)
         self.strip.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -133,6 +134,7 @@ class Filmstrip(QWidget):
         self.strip.blockSignals(True)
         self.strip.setCurrentRow(k)
         self.strip.blockSignals(False)
+        self.strip.scrollToItem(self.strip.item(k), QListWidget.ScrollHint.PositionAtCenter)
         self.frame_changed.emit(k)
 
     def _on_slider_value_changed(self, value: int) -> None:
