@@ -40,13 +40,13 @@ class PixelImage(QWidget):
         self.update()
 
     def image_rect(self) -> QRect:
-        """Where the pixels are drawn: the largest whole-pixel multiple that fits, centred (a fraction when
-        even one pixel per pixel does not fit)."""
+        """Where the pixels are drawn, centred: the largest whole multiple of the image that fits, unless that
+        wastes over a quarter of the room (then the exact fit: a 96-pixel image in 140 pixels)."""
         if self._image is None:
             return QRect()
         w, h = self._image.width(), self._image.height()
         scale = min(self.width() / w, self.height() / h)
-        if scale >= 1:
+        if int(scale) >= 0.75 * scale:
             scale = int(scale)
         dw, dh = int(w * scale), int(h * scale)
         return QRect((self.width() - dw) // 2, (self.height() - dh) // 2, dw, dh)
