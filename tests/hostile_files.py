@@ -20,6 +20,7 @@ import soundfile as sf
 from PIL import Image
 
 from make_bad_files import png_bytes, write_audio, write_bad_images, write_good_images
+from media_models import train_tiny_digits, train_tiny_notes
 from text_model import train_tiny_gpt
 from playground.core.data.bundled import load_bundled
 from playground.core.data.dataset import ImageDataset
@@ -144,7 +145,9 @@ def make_hostile_paths(root: Path) -> HostilePaths:
     good_run = runs / "good-run"
     _tiny_checkpoint(good_run)
     gpt_run = train_tiny_gpt(runs / "gpt-run")  # a text model, so the Generate tab gets past loading
-    checkpoints = [good_run, gpt_run, good_run / "checkpoint", *_damaged_checkpoints(good_run, runs), bad_images,
+    digits_run = train_tiny_digits(runs / "digits-run")  # and models for its Images and Sound sections
+    notes_run = train_tiny_notes(runs / "notes-run")
+    checkpoints = [good_run, gpt_run, digits_run, notes_run, good_run / "checkpoint", *_damaged_checkpoints(good_run, runs), bad_images,
                    root / "missing-run", root / "whole.wav"]
 
     read_only = root / "read-only"

@@ -72,7 +72,8 @@ def test_random_actions_raise_nothing_and_leave_no_job_running(qtbot, qtlog, tmp
     hostile = make_hostile_paths(hostile_root)
     from playground.core.paths import runs_dir
 
-    shutil.copytree(hostile_root / "runs" / "gpt-run", runs_dir() / "gpt-bard-1")  # the Generate tab loads it
+    for run, name in (("gpt-run", "gpt-bard-1"), ("digits-run", "diffusion-digits-1"), ("notes-run", "diffusion-notes-1")):
+        shutil.copytree(hostile_root / "runs" / run, runs_dir() / name)  # the Generate tab's sections load them
     trouble = Trouble()
     monkeypatch.setattr(job_runner, "describe_error", trouble.describe_error_spy(job_runner.describe_error))
     rng = random.Random(SEED)

@@ -2,9 +2,13 @@
 
 A scene sets a tab up and returns a ready-check; the CLI pumps the event loop
 until it holds, then grabs the window. The Train scenes grab mid-run. The
-Generate scene writes with a GPT (``PLAYGROUND_SCREENSHOT_GPT``, a run folder,
-or else the bundled one) and opens one token's candidates and attention; with
-no GPT anywhere it is skipped with a note.
+Generate scenes write with a GPT (``PLAYGROUND_SCREENSHOT_GPT``, a run folder,
+or else the bundled one) and open one token's candidates and attention; draw
+with a diffusion model of images (``PLAYGROUND_SCREENSHOT_DIFFUSION``, else the
+bundled "digits") and stop the filmstrip mid-way; and make a note with a
+diffusion model of sound (``PLAYGROUND_SCREENSHOT_SOUND``, else the bundled
+"instruments") from the keyboard strip. A scene without its model is skipped
+with a note.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from playground.core.runs.bundled_models import bundled_models
+from playground.ui.generate.image_section import ImageSection
+from playground.ui.generate.sound_section import SoundSection
 from playground.ui.generate.text_section import TextSection
 from playground.ui.main_window import MainWindow
 from playground.ui.tabs.generate_tab import GenerateTab
@@ -26,6 +32,11 @@ TRAIN_STEPS_SHOWN = {"image": 600, "points": 1500}  # grab once training got thi
 GPT_ENV = "PLAYGROUND_SCREENSHOT_GPT"  # a GPT run folder for the Generate scene
 PROMPT, TOKENS, SEED = "ROMEO:\n", 320, 7  # the Generate scene's request
 TOKEN_FROM = 30  # the token explained: the first from here on that sampling took over a likelier one
+MEDIA_ENV = {"image": "PLAYGROUND_SCREENSHOT_DIFFUSION", "audio": "PLAYGROUND_SCREENSHOT_SOUND"}  # run folders
+MEDIA_BUNDLED = {"image": "digits", "audio": "instruments"}  # the bundled models the scenes draw with otherwise
+IMAGE_PROMPT, IMAGE_COUNT, IMAGE_SEED = "a handwritten 7", 8, 3  # the Images scene's request (or the model's 1st prompt)
+SOUND_NOTE, SOUND_INSTRUMENT, SOUND_SEED = 69, "flute", 1  # the Sound scene's key: A4 on the flute, if it has one
+FILM_AT = 0.4  # where the filmstrip is stopped, as a share of the steps: noise and guess both visible
 
 
 def screenshot_gpt() -> str | None:
@@ -70,6 +81,96 @@ def generate_text_scene(window: MainWindow, ref: str) -> Scene:
                 section.select_token(generation, state["token"])
                 return False
             return not section.is_busy() and section.inspector.attention_weights().size > 0
+
+        return ready
+
+    return scene
+
+
+def screenshot_media_model(kind: str) -> str | None:
+    """The model a media scene uses: the run folder in its variable, else the bundled one, else None."""
+    chosen = os.environ.get(MEDIA_ENV[kind])
+    if chosen:
+        return chosen
+    found = [m.name for m in bundled_models("diffusion") if m.name == MEDIA_BUNDLED[kind]]
+    return found[0] if found else None
+
+
+def _stop_filmstrip(filmstrip: Any) -> None:
+    filmstrip.set_index(int(FILM_AT * max(0, filmstrip.frame_count() - 1)))
+
+
+def generate_image_scene(window: MainWindow, ref: str) -> Scene:
+    generate = window.tab(GenerateTab)
+    assert isinstance(generate, GenerateTab)
+    section = generate.section(ImageSection)
+    assert isinstance(section, ImageSection)
+
+    def scene() -> Callable[[], bool]:
+        window.tabs.setCurrentWidget(generate)
+        generate.sections.setCurrentWidget(section)
+        section.controls.picker.add_model(ref, ref)  # loads it
+        state: dict[str, Any] = {"asked": False}
+
+        def ready() -> bool:
+            model = section.model()
+            if model is None or model.ref != ref or section.is_busy() and not state["asked"]:
+                return False
+            if not state["asked"]:
+                c = section.controls
+                prompts = model.drawer.suggestions()
+                c.prompt.set_text(IMAGE_PROMPT if IMAGE_PROMPT in prompts or not prompts else prompts[0])
+                c.form.count.setValue(IMAGE_COUNT)
+                c.form.seed.setValue(IMAGE_SEED)
+                state["asked"] = section.generate() is not None
+                return False
+            if section.is_busy() or section.current() is None:
+                return False
+            if "film" not in state:
+                state["film"] = True
+                _stop_filmstrip(section.result.filmstrip)
+                return False
+            return section.copying.neighbours is not None
+
+        return ready
+
+    return scene
+
+
+def generate_sound_scene(window: MainWindow, ref: str) -> Scene:
+    generate = window.tab(GenerateTab)
+    assert isinstance(generate, GenerateTab)
+    section = generate.section(SoundSection)
+    assert isinstance(section, SoundSection)
+
+    def scene() -> Callable[[], bool]:
+        window.tabs.setCurrentWidget(generate)
+        generate.sections.setCurrentWidget(section)
+        section.controls.picker.add_model(ref, ref)  # loads it
+        state: dict[str, Any] = {"asked": False}
+
+        def ready() -> bool:
+            model = section.model()
+            if model is None or model.ref != ref or section.is_busy() and not state["asked"]:
+                return False
+            if not state["asked"]:
+                strip = section.keyboard
+                strip.set_instrument(SOUND_INSTRUMENT)
+                notes = strip.keys.notes()
+                heard = [n for n in notes if not strip.keys.is_unheard(n)] or list(notes)
+                note = SOUND_NOTE if SOUND_NOTE in heard else heard[len(heard) // 2]
+                strip.keys.select(note)
+                strip.keys.note_clicked.emit(note)  # as a click on the key: fills the prompt
+                section.controls.form.seed.setValue(SOUND_SEED)
+                state["asked"] = section.generate() is not None
+                return False
+            if section.is_busy() or section.current() is None:
+                return False
+            if "film" not in state:
+                state["film"] = True
+                _stop_filmstrip(section.result.filmstrip)
+                return False
+            return section.nearest.found is not None
 
         return ready
 
@@ -134,3 +235,11 @@ def tab_scenes(window: MainWindow) -> Iterator[tuple[str, Scene]]:
               "trained with 'train text')", file=sys.stderr)
     else:
         yield "generate-text.png", generate_text_scene(window, ref)
+    for kind, filename, make in (("image", "generate-image.png", generate_image_scene),
+                                 ("audio", "generate-audio.png", generate_sound_scene)):
+        model = screenshot_media_model(kind)
+        if model is None:
+            print(f"{filename}: skipped, there is no {'image' if kind == 'image' else 'sound'} model to use (set "
+                  f"{MEDIA_ENV[kind]} to a run folder trained with 'train diffusion')", file=sys.stderr)
+        else:
+            yield filename, make(window, model)

@@ -17,13 +17,13 @@ from typing import Any
 
 from playground.core.events import Progress
 from playground.core.families.generators import Verification, load_generator, text_receipt, verify_text
+from playground.core.generate.saved_files import read_saved
 from playground.core.generate.text import DEVICE, TextGeneration, TextModel, finish_generation, stream_tokens
 from playground.core.generators.receipts import text_with_receipt
 from playground.core.generators.text_generator import TextRequest
 from playground.core.jobs import Job, JobControl
 
 SWEEP_TEMPERATURES = (0.2, 0.5, 0.8, 1.0, 1.3, 1.8)
-MAX_SAVED_FILE_BYTES = 50_000_000  # a text file to verify larger than this is not one the app saved
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,17 +108,10 @@ def verify_job(path: str | Path, device: str = DEVICE) -> Job:
     """
 
     def job(control: JobControl) -> Generator[Any, None, Verification]:
-        file = Path(path)
         try:
-            if not file.is_file():  # a folder, or a pipe or device, whose reading would block
-                raise ValueError(f"{file.name} is not a text file the app saved")
-            if file.stat().st_size > MAX_SAVED_FILE_BYTES:
-                raise ValueError(f"{file.name} is too large to be a text the app saved")
-            content = file.read_bytes().decode("utf-8")
+            content = read_saved(path, "a text file").decode("utf-8")
         except UnicodeDecodeError:
-            raise ValueError(f"{file.name} is not UTF-8 text: it was not saved by the app") from None
-        except OSError as exc:
-            raise ValueError(f"cannot read {file}: {exc.strerror or exc}") from None
+            raise ValueError(f"{Path(path).name} is not UTF-8 text: it was not saved by the app") from None
         yield Progress(0, 1, "regenerating from the receipt")
         control.checkpoint()
         verification = verify_text(content, device)

@@ -7,17 +7,13 @@ a bad value's message comes back as ValueError for the section to show.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -27,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.runs.catalog import ModelEntry
+from playground.ui.generate.model_picker import MessageLine, ModelPicker, trained_for
 
 DEFAULT_PROMPT = "ROMEO:\n"
 NO_MODEL = "No model loaded. Pick one above, or open a run folder trained on the Train tab."
@@ -37,16 +34,9 @@ class TextControls(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.model = QComboBox()
-        self.model.setToolTip("The bundled models and every GPT trained in the app (newest first)")
-        self.model.setMinimumContentsLength(18)
-        self.model.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.open_button = QPushButton("Open…")
-        self.open_button.setToolTip("Open a run or checkpoint folder from disk")
-        self.refresh_button = QPushButton("Refresh")
-        self.card = QLabel(NO_MODEL)
-        self.card.setWordWrap(True)
-        self.card.setTextFormat(Qt.TextFormat.RichText)
+        self.picker = ModelPicker("The bundled models and every GPT trained in the app (newest first)", NO_MODEL)
+        self.model, self.open_button = self.picker.combo, self.picker.open_button
+        self.refresh_button, self.card = self.picker.refresh_button, self.picker.card
         self.prompt = QPlainTextEdit(DEFAULT_PROMPT)
         self.prompt.setFixedHeight(64)
         self.prompt.setTabChangesFocus(True)
@@ -84,19 +74,10 @@ class TextControls(QWidget):
         self.sweep_button = QPushButton("Temperature sweep")
         self.sweep_button.setToolTip("The same prompt and seed at temperatures 0.2 to 1.8, each measured")
         self.verify_button = QPushButton("Verify a saved text…")
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.message = MessageLine()
         self._build()
 
     def _build(self) -> None:
-        model_box = QGroupBox("Model")
-        picker = QHBoxLayout()
-        picker.addWidget(self.model, 1)
-        picker.addWidget(self.open_button)
-        picker.addWidget(self.refresh_button)
-        box = QVBoxLayout(model_box)
-        box.addLayout(picker)
-        box.addWidget(self.card)
         prompt_box = QGroupBox("Prompt")
         box = QVBoxLayout(prompt_box)
         box.addWidget(self.prompt)
@@ -118,7 +99,7 @@ class TextControls(QWidget):
         buttons.addWidget(self.verify_button, 3, 0, 1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(model_box)
+        layout.addWidget(self.picker)
         layout.addWidget(prompt_box)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
@@ -126,38 +107,22 @@ class TextControls(QWidget):
 
     # -- models ---------------------------------------------------------------------------
     def set_models(self, entries: list[ModelEntry], keep: str | None) -> None:
-        """Offer ``entries``; keep ``keep`` (a ref) selected, adding it if it was opened from disk, without a
-        change signal."""
-        self.model.blockSignals(True)
-        self.model.clear()
-        for entry in entries:
-            self.model.addItem(entry.title, entry.ref)
-        if keep is not None and self.model.findData(keep) < 0:
-            self.model.addItem(f"{Path(keep).name} (opened)", keep)
-        self.model.setCurrentIndex(self.model.findData(keep) if keep is not None else -1)
-        self.model.blockSignals(False)
+        self.picker.set_models(entries, keep)
 
     def add_model(self, ref: str, title: str) -> None:
-        """Add (if new) and select a model opened from disk; emits the change signal."""
-        found = self.model.findData(ref)
-        if found < 0:
-            self.model.addItem(title, ref)
-            found = self.model.count() - 1
-        self.model.setCurrentIndex(found)
+        self.picker.add_model(ref, title)
 
     def current_ref(self) -> str | None:
-        ref = self.model.currentData()
-        return ref if isinstance(ref, str) else None
+        return self.picker.current_ref()
 
     def show_card(self, card: dict[str, Any] | None, snapshots: int = 0, corpus: bool = True) -> None:
         if card is None:
-            self.card.setText(NO_MODEL)
+            self.picker.show_card(None)
             return
-        elapsed = float(card.get("elapsed_s", math.nan))
         val = float(card.get("val_nats_per_char", math.nan))
         rows = [
             ("Trained on", str(card.get("source") or "unknown data")),
-            ("For", f"{int(card.get('steps', 0)):,} steps" + (f" ({_duration(elapsed)})" if math.isfinite(elapsed) else "")),
+            ("For", trained_for(card)),
             ("Validation loss", f"{val:.3f} nats per character" if math.isfinite(val) else "not measured"),
             ("Tokenizer", str(card.get("tokenizer", ""))),
             ("Size", f"{int(card.get('parameters', 0)) / 1e6:.2f} M parameters, context {card.get('block_size')} tokens"),
@@ -165,8 +130,7 @@ class TextControls(QWidget):
         ]
         if not corpus:
             rows.append(("Training text", "not kept: copied-or-new is not measured"))
-        self.card.setText("<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;</td><td>{v}</td></tr>" for k, v in rows)
-                          + "</table>")
+        self.picker.show_card(rows)
 
     # -- request ----------------------------------------------------------------------------
     def read_request(self) -> Any:
@@ -201,12 +165,4 @@ class TextControls(QWidget):
                              "unknown token (shown as �).")
 
     def say(self, message: str, level: str = "info") -> None:
-        colour = {"error": "#b00020", "warning": "#8a5a00"}.get(level, "#303030")
-        prefix = {"error": "⛔ ", "warning": "⚠ "}.get(level, "")
-        self.message.setStyleSheet(f"color: {colour};")
-        self.message.setText(prefix + message)
-
-
-def _duration(seconds: float) -> str:
-    m, s = divmod(int(seconds), 60)
-    return f"{m}:{s:02d} of training"
+        self.message.say(message, level)

@@ -23,7 +23,8 @@ from playground.core.runs.catalog import models_job
 from playground.ui.generate.slot_jobs import SlotJobs, deferred_job
 from playground.ui.generate.text_controls import TextControls
 from playground.ui.generate.text_explorer import EXPLORE, WRITE, TextExplorer
-from playground.ui.generate.text_history import GenerationHistory, HistoryEntry
+from playground.ui.generate.history_list import HistoryEntry
+from playground.ui.generate.text_history import TextHistory
 from playground.ui.generate.text_views import ColumnsView, OutputPage
 from playground.ui.generate.token_inspector import TokenInspector
 from playground.ui.job_runner import JobHandle, JobRunner
@@ -53,7 +54,7 @@ class TextSection(QWidget):
         for view, title in ((page, "Output"), (e.variants, "Variants"), (e.time_travel, "Time travel"),
                             (e.sweep, "Temperature sweep")):
             self.views.addTab(view, title)
-        self.history = GenerationHistory()
+        self.history = TextHistory()
         middle = QSplitter(Qt.Orientation.Vertical)
         middle.addWidget(self.views)
         middle.addWidget(self.history)

@@ -11,11 +11,14 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from playground.ui.generate.image_section import ImageSection
+from playground.ui.generate.sound_section import SoundSection
 from playground.ui.generate.text_section import TextSection
 from playground.ui.job_runner import JobRunner
 
 SectionFactory = Callable[[JobRunner], QWidget]
-SECTIONS: tuple[tuple[str, SectionFactory], ...] = (("Text", TextSection),)  # Images and Sound join here
+SECTIONS: tuple[tuple[str, SectionFactory], ...] = (("Text", TextSection), ("Images", ImageSection),
+                                                      ("Sound", SoundSection))
 
 
 class GenerateTab(QWidget):
