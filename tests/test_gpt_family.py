@@ -107,6 +107,18 @@ def test_resumed_run_equals_the_uninterrupted_one(tmp_path):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_a_resume_with_schedule_done_keeps_the_interrupted_schedule():
+    # build-model --resume finishes a recipe this way: warm-up and cosine go on where they stopped.
+    from playground.core.training.run_config import RunConfig
+
+    whole = RunConfig(steps=100, lr_schedule="cosine", warmup_steps=10)
+    for stopped in (5, 40):
+        rest = whole.replace(steps=100 - stopped, schedule_done=stopped)
+        assert [rest.lr_factor(d) for d in range(100 - stopped)] == [whole.lr_factor(stopped + d)
+                                                                     for d in range(100 - stopped)]
+    assert whole.replace(steps=60).lr_factor(0) == 0.1  # without it, a resume warms up again
+
+
 def test_a_receipt_verifies_and_catches_another_model(run, tmp_path):
     out, _, _ = run
     gen = load_generator(out, "cpu")

@@ -63,14 +63,20 @@ def run_build(args: argparse.Namespace) -> int:
 
     recipe = RECIPES[args.name]
     work = Path(args.work or Path("runs") / f"build-{args.name}")
-    command = [*recipe["train"], "--threads", str(args.threads), "--device", args.device, "--out", str(work),
-               "--resume" if args.resume else "--overwrite"]
+    command = [*recipe["train"], "--threads", str(args.threads), "--device", args.device, "--out", str(work)]
     resumed_at = None
-    if args.resume:
+    if args.resume:  # finish the recipe's steps on its own schedule, as if the build had not stopped
         try:
             resumed_at = read_meta(work / "checkpoint")["step"]
-        except (OSError, ValueError) as exc:
-            raise UserError(f"--resume: {work} holds no readable checkpoint ({exc})") from None
+            config = json.loads((work / "run.json").read_text(encoding="utf-8"))["config"]
+            total = config["steps"] + config.get("schedule_done", 0)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UserError(f"--resume: {work} holds no readable checkpoint and run.json ({exc})") from None
+        if resumed_at >= total:
+            raise UserError(f"--resume: the build in {work} already reached step {resumed_at} of {total}")
+        command += ["--resume", "--steps", str(total - resumed_at), "--set", f"schedule_done={resumed_at}"]
+    else:
+        command.append("--overwrite")
     started = time.monotonic()
     code = main(command)
     if code != 0:

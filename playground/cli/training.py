@@ -100,7 +100,7 @@ def run_training(family: Any, dataset: Any, settings: Any, args: argparse.Namesp
     """Run the session in this thread; exit code 0, or a UserError for the user's mistakes."""
     from playground.cli.outputs import run_folder
     from playground.core.atomic import write_text_atomic
-    from playground.core.events import Metrics, Status
+    from playground.core.events import Metrics, Progress, Status
     from playground.core.families.session import session_job
     from playground.core.jobs import JobControl
     from playground.core.runs.checkpoint import RUN_FILE
@@ -128,6 +128,8 @@ def run_training(family: Any, dataset: Any, settings: Any, args: argparse.Namesp
                     log.write(json.dumps(row) + "\n")
                     log.flush()
                     print(_line(event.step, total, dict(event.values), keys), flush=True)
+                elif isinstance(event, Progress) and event.total > 0:
+                    total = event.total  # a resumed run ends at its checkpoint's step plus --steps
                 elif isinstance(event, Status):
                     print(f"[{event.level}] {event.message}", file=sys.stderr, flush=True)
                     if event.level == "error" and control.paused:

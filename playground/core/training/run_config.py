@@ -28,6 +28,7 @@ class RunConfig:
     learning_rates: Mapping[str, float] = field(default_factory=lambda: {MAIN_LR: 1e-3})  # per optimiser
     lr_schedule: str = "constant"  # "constant", "linear" (down to 2% by the end) or "cosine" (down to 10%)
     warmup_steps: int = 0  # learning rate rises linearly from 0 over these first steps
+    schedule_done: int = 0  # steps of this schedule an interrupted run already took (a resume that finishes it)
     seed: int = 0  # seeds the weights, the data order and the noise
     device: str = "auto"  # "auto", "cpu" or "cuda"
     cpu_threads: int = 0  # torch threads on the CPU; 0: one per core
@@ -54,6 +55,8 @@ class RunConfig:
             raise ValueError(f"unknown learning-rate schedule {self.lr_schedule!r}: choose one of {', '.join(LR_SCHEDULES)}")
         if self.warmup_steps < 0:
             raise ValueError("warmup_steps must be 0 or more")
+        if self.schedule_done < 0:
+            raise ValueError("schedule_done must be 0 or more")
         if self.device not in DEVICE_CHOICES and not self.device.startswith("cuda:"):
             raise ValueError(f"unknown device {self.device!r}: choose one of {', '.join(DEVICE_CHOICES)}")
         if self.cpu_threads < 0:
@@ -71,13 +74,16 @@ class RunConfig:
         """The schedule's multiplier of the base rates after ``done`` of this run's steps and
         ``seconds`` of its training time (a run with a time limit decays over whichever ends it first).
 
-        A resumed run schedules over the steps it adds, warm-up included (a warm restart).
+        A resumed run schedules over the steps it adds, warm-up included (a warm restart),
+        unless ``schedule_done`` says how far an interrupted run had come: then the schedule
+        goes on from there over ``schedule_done + steps`` steps, as if never interrupted.
         """
+        done += self.schedule_done
         if self.warmup_steps and done < self.warmup_steps:
             return (done + 1) / self.warmup_steps
         if self.lr_schedule == "constant" or self.steps <= 0:
             return 1.0
-        span = max(1, self.steps - self.warmup_steps)
+        span = max(1, self.schedule_done + self.steps - self.warmup_steps)
         t = min(1.0, max(0.0, (done - self.warmup_steps) / span))
         if self.minutes > 0:
             t = max(t, min(1.0, seconds / (self.minutes * 60.0)))
