@@ -28,7 +28,7 @@ from playground.ui.tabs.preprocess_tab import PreprocessTab
 from playground.ui.tabs.train_tab import TrainTab
 
 Scene = Callable[[], Callable[[], bool]]
-TRAIN_STEPS_SHOWN = {"image": 600, "points": 1500}  # grab once training got this far
+TRAIN_STEPS_SHOWN = {"image": 600, "points": 1500, "text": 400, "diffusion": 300}  # grab once training got this far
 GPT_ENV = "PLAYGROUND_SCREENSHOT_GPT"  # a GPT run folder for the Generate scene
 PROMPT, TOKENS, SEED = "ROMEO:\n", 320, 7  # the Generate scene's request
 TOKEN_FROM = 30  # the token explained: the first from here on that sampling took over a likelier one
@@ -205,7 +205,8 @@ def tab_scenes(window: MainWindow) -> Iterator[tuple[str, Scene]]:
 
         return scene
 
-    def train_scene(modality: str) -> Scene:
+    def train_scene(modality: str, family: str = "") -> Scene:
+        """The default dataset of ``modality`` training mid-run, with ``family`` where the data offers several."""
         def scene() -> Callable[[], bool]:
             datasets.select_default(modality)
             window.tabs.setCurrentWidget(train)
@@ -215,9 +216,14 @@ def tab_scenes(window: MainWindow) -> Iterator[tuple[str, Scene]]:
                 if not loaded(modality):
                     return False
                 if not state["started"]:
+                    if family:
+                        combo = train.controls.family
+                        if combo.findData(family) < 0:
+                            return False  # the tab has not offered this data's families yet
+                        combo.setCurrentIndex(combo.findData(family))
                     state["started"] = train.start() is not None
                     return False
-                return train.history().last_step() >= TRAIN_STEPS_SHOWN[modality] or not train.is_running()
+                return train.history().last_step() >= TRAIN_STEPS_SHOWN[family or modality] or not train.is_running()
 
             return ready
 
@@ -227,8 +233,9 @@ def tab_scenes(window: MainWindow) -> Iterator[tuple[str, Scene]]:
         yield f"datasets-{modality}.png", datasets_scene(modality)
     for modality in ("image", "text", "audio"):
         yield f"preprocess-{modality}.png", preprocess_scene(modality)
-    for modality in ("image", "points"):
+    for modality in ("image", "points", "text"):
         yield f"train-{modality}.png", train_scene(modality)
+    yield "train-diffusion.png", train_scene("image", "diffusion")
     ref = screenshot_gpt()
     if ref is None:
         print(f"generate-text.png: skipped, there is no GPT model to write with (set {GPT_ENV} to a run folder "
