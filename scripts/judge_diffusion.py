@@ -69,16 +69,10 @@ def main(argv: list[str] | None = None) -> int:
               "per_digit": per_digit, "mean": round(float(np.mean(list(per_digit.values()))), 4),
               "worst": min(per_digit.values()), "seconds_16": round(time.perf_counter() - t0, 3)}
     if args.copies:
-        from playground.core.metrics.nearest import nearest_neighbours
+        from playground.core.metrics.nearest import copying_report
 
         train = mnist().to_uint8().astype(np.float32) / 255.0
-        made = np.concatenate(drawn).astype(np.float32) / 255.0
-        pick = np.random.default_rng(0).choice(len(made), size=min(500, len(made)), replace=False)
-        from playground.core.metrics.nearest import typical_neighbour_distance
-
-        _, to_train = nearest_neighbours(made[pick], train)
-        report["copies"] = {"generated_to_nearest_training_median": round(float(np.median(to_train)), 3),
-                            "training_to_nearest_other_median": round(typical_neighbour_distance(train, n=500), 3)}
+        report["copies"] = copying_report(np.concatenate(drawn).astype(np.float32) / 255.0, train)
     report["seconds"] = round(time.monotonic() - start, 1)
     print(json.dumps(report))
     return 0

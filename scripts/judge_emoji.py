@@ -145,13 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         report[f"{group}_colour_mean"] = round(float(np.mean([r["colour"] for r in rows.values()])), 3)
         report[f"{group}_shape_mean"] = round(float(np.mean([r["shape"] for r in rows.values()])), 3)
     if args.copies:
-        from playground.core.metrics.nearest import nearest_neighbours, typical_neighbour_distance
+        from playground.core.metrics.nearest import copying_report
 
-        flat = train.astype(np.float32) / 255.0
-        made = np.concatenate(drawn).astype(np.float32) / 255.0
-        _, to_train = nearest_neighbours(made, flat)
-        report["copies"] = {"generated_to_nearest_training_median": round(float(np.median(to_train)), 3),
-                            "training_to_nearest_other_median": round(typical_neighbour_distance(flat, n=500), 3)}
+        report["copies"] = copying_report(np.concatenate(drawn).astype(np.float32) / 255.0,
+                                          train.astype(np.float32) / 255.0)
     report["seconds"] = round(time.monotonic() - start, 1)
     print(json.dumps(report))
     return 0

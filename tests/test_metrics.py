@@ -47,6 +47,19 @@ def test_nearest_neighbours_and_copying():
         nearest_neighbours(samples[:, :, :2], train)
 
 
+def test_copying_report_tells_copies_from_new_samples():
+    from playground.core.metrics.nearest import copying_report
+
+    rng = np.random.default_rng(2)
+    train = rng.normal(size=(300, 16)).astype(np.float32)
+    copies = copying_report(train[:40] + 0.01, train, n=40)
+    fresh = copying_report(rng.normal(size=(40, 16)).astype(np.float32), train, n=40)
+    for report in (copies, fresh):
+        assert report["training_to_nearest_other_median"] == pytest.approx(typical_neighbour_distance(train, n=40), abs=1e-3)
+    assert copies["generated_to_nearest_training_median"] < 0.1
+    assert fresh["generated_to_nearest_training_median"] > 0.5 * fresh["training_to_nearest_other_median"]
+
+
 def history(**series) -> MetricHistory:
     h = MetricHistory()
     length = max(len(v) for v in series.values())

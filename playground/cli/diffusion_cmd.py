@@ -28,22 +28,14 @@ def register(commands: Commands) -> None:
     image.add_argument("--prompt", required=True, help='what to draw, e.g. "a handwritten 7" or "red heart"')
     image.add_argument("--checkpoint", default="emoji", help="a checkpoint or run folder, or a bundled model's name")
     image.add_argument("--n", type=int, default=16, help="how many images")
-    image.add_argument("--steps", type=int, help="denoising steps (default: the model's)")
-    image.add_argument("--sampler", choices=("ddpm", "ddim", "fast"), help="fast is DPM-Solver++(2M) (default: the model's)")
-    image.add_argument("--guidance", type=float, help="classifier-free guidance scale (default: the model's)")
-    image.add_argument("--seed", type=int, default=0)
-    image.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    _add_sampling_arguments(image)
     image.add_argument("--out", required=True, help="FILE.npz ('images' uint8 N x H x W x C) or FILE.png (a grid "
                                                       "with the settings and receipt in its text fields)")
     image.set_defaults(func=run_generate_image)
     audio = commands.verb("generate").add_parser("audio", help="make a sound from a prompt with a diffusion model")
     audio.add_argument("--prompt", required=True, help='what to play, e.g. "a flute playing A4"')
     audio.add_argument("--checkpoint", default="instruments", help="a checkpoint or run folder, or a bundled model's name")
-    audio.add_argument("--steps", type=int, help="denoising steps (default: the model's)")
-    audio.add_argument("--sampler", choices=("ddpm", "ddim", "fast"), help="fast is DPM-Solver++(2M) (default: the model's)")
-    audio.add_argument("--guidance", type=float, help="classifier-free guidance scale (default: the model's)")
-    audio.add_argument("--seed", type=int, default=0)
-    audio.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    _add_sampling_arguments(audio)
     audio.add_argument("--out", required=True, help="FILE.wav: mono 16-bit at the model's sample rate, with the "
                                                       "settings and receipt in its metadata")
     audio.set_defaults(func=run_generate_audio, n=1)
@@ -54,6 +46,15 @@ def register(commands: Commands) -> None:
     bench.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
     bench.add_argument("--json", action="store_true", help="print only the JSON object")
     bench.set_defaults(func=run_bench_diffusion)
+
+
+def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
+    """What ``generate image`` and ``generate audio`` share: how to sample, and where."""
+    parser.add_argument("--steps", type=int, help="denoising steps (default: the model's)")
+    parser.add_argument("--sampler", choices=("ddpm", "ddim", "fast"), help="fast is DPM-Solver++(2M) (default: the model's)")
+    parser.add_argument("--guidance", type=float, help="classifier-free guidance scale (default: the model's)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
 
 
 def run_train_diffusion(args: argparse.Namespace) -> int:

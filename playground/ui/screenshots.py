@@ -100,11 +100,14 @@ def _stop_filmstrip(filmstrip: Any) -> None:
     filmstrip.set_index(int(FILM_AT * max(0, filmstrip.frame_count() - 1)))
 
 
-def generate_image_scene(window: MainWindow, ref: str) -> Scene:
+def _media_scene(window: MainWindow, kind: type, ref: str, ask: Callable[[Any, Any], None],
+                 shown: Callable[[Any], bool]) -> Scene:
+    """Load ``ref`` into the Generate section of type ``kind``, ``ask`` for a result, stop its
+    filmstrip part-way and wait until ``shown`` (the nearest training items found)."""
     generate = window.tab(GenerateTab)
     assert isinstance(generate, GenerateTab)
-    section = generate.section(ImageSection)
-    assert isinstance(section, ImageSection)
+    section = generate.section(kind)
+    assert isinstance(section, kind)
 
     def scene() -> Callable[[], bool]:
         window.tabs.setCurrentWidget(generate)
@@ -117,11 +120,7 @@ def generate_image_scene(window: MainWindow, ref: str) -> Scene:
             if model is None or model.ref != ref or section.is_busy() and not state["asked"]:
                 return False
             if not state["asked"]:
-                c = section.controls
-                prompts = model.drawer.suggestions()
-                c.prompt.set_text(IMAGE_PROMPT if IMAGE_PROMPT in prompts or not prompts else prompts[0])
-                c.form.count.setValue(IMAGE_COUNT)
-                c.form.seed.setValue(IMAGE_SEED)
+                ask(section, model)
                 state["asked"] = section.generate() is not None
                 return False
             if section.is_busy() or section.current() is None:
@@ -130,51 +129,36 @@ def generate_image_scene(window: MainWindow, ref: str) -> Scene:
                 state["film"] = True
                 _stop_filmstrip(section.result.filmstrip)
                 return False
-            return section.copying.neighbours is not None
+            return shown(section)
 
         return ready
 
     return scene
+
+
+def generate_image_scene(window: MainWindow, ref: str) -> Scene:
+    def ask(section: ImageSection, model: Any) -> None:
+        c = section.controls
+        prompts = model.drawer.suggestions()
+        c.prompt.set_text(IMAGE_PROMPT if IMAGE_PROMPT in prompts or not prompts else prompts[0])
+        c.form.count.setValue(IMAGE_COUNT)
+        c.form.seed.setValue(IMAGE_SEED)
+
+    return _media_scene(window, ImageSection, ref, ask, lambda section: section.copying.neighbours is not None)
 
 
 def generate_sound_scene(window: MainWindow, ref: str) -> Scene:
-    generate = window.tab(GenerateTab)
-    assert isinstance(generate, GenerateTab)
-    section = generate.section(SoundSection)
-    assert isinstance(section, SoundSection)
+    def ask(section: SoundSection, _model: Any) -> None:
+        strip = section.keyboard
+        strip.set_instrument(SOUND_INSTRUMENT)
+        notes = strip.keys.notes()
+        heard = [n for n in notes if not strip.keys.is_unheard(n)] or list(notes)
+        note = SOUND_NOTE if SOUND_NOTE in heard else heard[len(heard) // 2]
+        strip.keys.select(note)
+        strip.keys.note_clicked.emit(note)  # as a click on the key: fills the prompt
+        section.controls.form.seed.setValue(SOUND_SEED)
 
-    def scene() -> Callable[[], bool]:
-        window.tabs.setCurrentWidget(generate)
-        generate.sections.setCurrentWidget(section)
-        section.controls.picker.add_model(ref, ref)  # loads it
-        state: dict[str, Any] = {"asked": False}
-
-        def ready() -> bool:
-            model = section.model()
-            if model is None or model.ref != ref or section.is_busy() and not state["asked"]:
-                return False
-            if not state["asked"]:
-                strip = section.keyboard
-                strip.set_instrument(SOUND_INSTRUMENT)
-                notes = strip.keys.notes()
-                heard = [n for n in notes if not strip.keys.is_unheard(n)] or list(notes)
-                note = SOUND_NOTE if SOUND_NOTE in heard else heard[len(heard) // 2]
-                strip.keys.select(note)
-                strip.keys.note_clicked.emit(note)  # as a click on the key: fills the prompt
-                section.controls.form.seed.setValue(SOUND_SEED)
-                state["asked"] = section.generate() is not None
-                return False
-            if section.is_busy() or section.current() is None:
-                return False
-            if "film" not in state:
-                state["film"] = True
-                _stop_filmstrip(section.result.filmstrip)
-                return False
-            return section.nearest.found is not None
-
-        return ready
-
-    return scene
+    return _media_scene(window, SoundSection, ref, ask, lambda section: section.nearest.found is not None)
 
 
 def tab_scenes(window: MainWindow) -> Iterator[tuple[str, Scene]]:

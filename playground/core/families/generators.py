@@ -9,7 +9,7 @@ needs (no discriminator, no optimisers).
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,29 @@ class Verification:
     output: Any = None  # what was generated this time
 
 
+def _reloaded(receipt: Any, device: Any, what: str) -> tuple[Any, Verification | None]:
+    """The receipt's generator, and a failed verification when its weights are not the ones that ``what``."""
+    generator = load_generator(receipt.model, device, snapshot=receipt.snapshot)
+    if generator.checkpoint.weights_sha256 != receipt.model_sha256:
+        return generator, Verification(False, f"the model at {receipt.model} is not the one that {what} "
+                                              "(its weights changed since): it cannot be reproduced")
+    return generator, None
+
+
+def _request(cls: type, fields: Mapping[str, Any]) -> Any:
+    try:
+        return cls(**fields)
+    except TypeError as exc:
+        raise ValueError(f"the receipt's request is not one this app can run ({exc})") from None
+
+
+def _verdict(identical: bool, again: str, other: str, result: Any) -> Verification:
+    if identical:
+        return Verification(True, f"identical: the same model, prompt, seed and settings {again}", result)
+    return Verification(False, f"different: the model {other} this time (another torch build or thread count can "
+                               "change the arithmetic)", result)
+
+
 def verify_text(content: str, device: Any = "cpu") -> Verification:
     """Regenerate a saved text from its receipt and say whether it is identical.
 
@@ -126,19 +149,15 @@ def verify_text(content: str, device: Any = "cpu") -> Verification:
     from playground.core.generators.text_generator import TextRequest
 
     receipt, saved = read_text_receipt(content)
-    generator = load_generator(receipt.model, device, snapshot=receipt.snapshot)
-    if generator.checkpoint.weights_sha256 != receipt.model_sha256:
-        return Verification(False, f"the model at {receipt.model} is not the one that wrote this text "
-                                   "(its weights changed since): it cannot be reproduced")
+    generator, failed = _reloaded(receipt, device, "wrote this text")
+    if failed:
+        return failed
     req = receipt.request
     request = TextRequest(req["prompt"], req["max_tokens"], req["temperature"], req["top_k"], req["top_p"], req["seed"])
     result = generator.generate(request, prompt_ids=list(req["prompt_ids"]))
-    if sha256(result.text) == receipt.output_sha256:
-        edited = "" if saved.endswith(result.text) else " (the text in the file was edited since)"
-        return Verification(True, f"identical: the same model, prompt, seed and settings wrote the same "
-                                  f"{len(result.text):,} characters again{edited}", result)
-    return Verification(False, "different: the model wrote another text this time (another torch build or "
-                               "thread count can change the arithmetic)", result)
+    edited = "" if saved.endswith(result.text) else " (the text in the file was edited since)"
+    return _verdict(sha256(result.text) == receipt.output_sha256,
+                    f"wrote the same {len(result.text):,} characters again{edited}", "wrote another text", result)
 
 
 def verify_png(data: bytes, device: Any = "cpu") -> Verification:
@@ -146,20 +165,12 @@ def verify_png(data: bytes, device: Any = "cpu") -> Verification:
     from playground.core.generators.diffusion_generator import ImageRequest
 
     receipt = read_png_receipt(data)
-    generator = load_generator(receipt.model, device, snapshot=receipt.snapshot)
-    if generator.checkpoint.weights_sha256 != receipt.model_sha256:
-        return Verification(False, f"the model at {receipt.model} is not the one that drew this picture "
-                                   "(its weights changed since): it cannot be reproduced")
-    try:
-        request = ImageRequest(**receipt.request)
-    except TypeError as exc:
-        raise ValueError(f"the receipt's request is not one this app can run ({exc})") from None
-    result = generator.generate(request)
-    if images_sha256(result.images) == receipt.output_sha256:
-        return Verification(True, f"identical: the same model, prompt, seed and settings drew the same "
-                                  f"{len(result.images)} image(s) again, bit for bit", result)
-    return Verification(False, "different: the model drew other images this time (another torch build or thread "
-                               "count can change the arithmetic)", result)
+    generator, failed = _reloaded(receipt, device, "drew this picture")
+    if failed:
+        return failed
+    result = generator.generate(_request(ImageRequest, receipt.request))
+    return _verdict(images_sha256(result.images) == receipt.output_sha256,
+                    f"drew the same {len(result.images)} image(s) again, bit for bit", "drew other images", result)
 
 
 def verify_wav(data: bytes, device: Any = "cpu") -> Verification:
@@ -167,22 +178,14 @@ def verify_wav(data: bytes, device: Any = "cpu") -> Verification:
     from playground.core.generators.diffusion_generator import ImageRequest
 
     receipt = read_wav_receipt(data)
-    generator = load_generator(receipt.model, device, snapshot=receipt.snapshot)
-    if generator.checkpoint.weights_sha256 != receipt.model_sha256:
-        return Verification(False, f"the model at {receipt.model} is not the one that made this sound "
-                                   "(its weights changed since): it cannot be reproduced")
+    generator, failed = _reloaded(receipt, device, "made this sound")
+    if failed:
+        return failed
     fields = dict(receipt.request)
     index = int(fields.pop("index", 0))
-    try:
-        request = ImageRequest(**fields)
-    except TypeError as exc:
-        raise ValueError(f"the receipt's request is not one this app can run ({exc})") from None
-    result = generator.generate_audio(request)
-    if sha256(pcm16(result.clips[index]).tobytes()) == receipt.output_sha256:
-        return Verification(True, "identical: the same model, prompt, seed and settings made the same sound again, "
-                                  "sample for sample", result)
-    return Verification(False, "different: the model made another sound this time (another torch build or thread "
-                               "count can change the arithmetic)", result)
+    result = generator.generate_audio(_request(ImageRequest, fields))
+    return _verdict(sha256(pcm16(result.clips[index]).tobytes()) == receipt.output_sha256,
+                    "made the same sound again, sample for sample", "made another sound", result)
 
 
 def verify_file(path: str | Path, device: Any = "cpu") -> Verification:

@@ -68,6 +68,21 @@ def copy_ratio(distances: np.ndarray, typical: float) -> np.ndarray:
     return np.asarray(distances, dtype=np.float32) / max(float(typical), 1e-8)
 
 
+def copying_report(made: np.ndarray, train: np.ndarray, n: int = 500, seed: int = 0) -> dict[str, float]:
+    """New samples or copies, in two medians: generated item to its nearest training item, and training
+    item to its nearest other one (a model that copies puts the first far below the second).
+
+    Args:
+        made: N x ... generated items, in the same units as ``train`` (e.g. pixels in [0, 1]).
+        train: M x ... training items.
+        n: at most this many of each are measured (a seeded choice).
+    """
+    pick = np.random.default_rng(seed).choice(len(made), size=min(n, len(made)), replace=False)
+    _, to_train = nearest_neighbours(made[pick], train)
+    return {"generated_to_nearest_training_median": round(float(np.median(to_train)), 3),
+            "training_to_nearest_other_median": round(typical_neighbour_distance(train, n=n, seed=seed), 3)}
+
+
 @dataclass(frozen=True)
 class NearestResult:
     sample: np.ndarray  # uint8 H x W x C, the sample asked about
