@@ -37,3 +37,14 @@ def test_growth_is_measured_from_the_first_sample_after_warm_up():
     rss = [300.0, 600.0, 650.0, 660.0, 700.0, 668.0]
     assert growth_after(seconds, rss, 120.0) == pytest.approx(8.0)
     assert growth_after(seconds, rss, 300.0) is None
+
+
+def test_bench_train_times_the_family_the_train_tab_runs_on_data_that_offers_several():
+    # mnist-5k offers the GAN first; the figures must be the diffusion model's, bare and in the app.
+    done = cli("bench", "train", "--family", "diffusion", "--dataset", "mnist-5k", "--preset", "tiny", "--json",
+               "--steps", "4", "--bare-steps", "2", "--rounds", "1")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["family"] == "diffusion" and figures["steps_per_s_app"] > 0 and figures["ratio"] > 0
+    done = cli("bench", "train", "--family", "gpt", "--dataset", "mnist-5k")
+    assert done.returncode == 2 and "does not train on mnist-5k" in done.stderr and "Traceback" not in done.stderr

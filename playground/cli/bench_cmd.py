@@ -1,4 +1,4 @@
-"""``python -m playground bench gan|soak|startup --json``: training speed bare vs in the app,
+"""``python -m playground bench train|gan|soak|startup --json``: training speed bare vs in the app,
 GUI lateness, memory over a long run in the window, and start-up time.
 
 Progress goes to stderr (a bar on a terminal, plain lines otherwise), so the
@@ -23,15 +23,20 @@ SOAK_SETTLE_S = 120.0  # memory may grow while the run warms up; after this it s
 def register(commands: Commands) -> None:
     sub = commands.verb("bench")
     gan = sub.add_parser("gan", help="GAN steps/s bare vs through the app, and the GUI thread's lateness")
-    gan.add_argument("--dataset", default="mnist-5k")
-    gan.add_argument("--preset", default="default")
-    gan.add_argument("--steps", type=int, default=500, help="steps timed in the app run")
-    gan.add_argument("--bare-steps", type=int, default=150, help="steps timed per thread count in the bare loop")
-    gan.add_argument("--rounds", type=int, default=3,
-                     help="app runs, each compared with bare runs just before and after it (the median is reported)")
-    gan.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    gan.add_argument("--json", action="store_true", help="print only the JSON object")
-    gan.set_defaults(func=run_bench_gan)
+    train = sub.add_parser("train", help="any family's steps/s bare vs through the app's Train tab, and the GUI "
+                                         "thread's lateness (bench gan is --family gan)")
+    train.add_argument("--family", required=True, help="gan, gpt or diffusion")
+    for parser, dataset in ((gan, "mnist-5k"), (train, None)):
+        parser.add_argument("--dataset", default=dataset, required=dataset is None)
+        parser.add_argument("--preset", default="default")
+        parser.add_argument("--steps", type=int, default=500, help="steps timed in the app run")
+        parser.add_argument("--bare-steps", type=int, default=150, help="steps timed per thread count in the bare loop")
+        parser.add_argument("--rounds", type=int, default=3, help="app runs, each compared with bare runs just "
+                                                                   "before and after it (the median is reported)")
+        parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+        parser.add_argument("--json", action="store_true", help="print only the JSON object")
+        parser.set_defaults(func=run_bench_gan, family="gan")
+    train.set_defaults(family=None)
     soak = sub.add_parser("soak", help="the app's memory (RSS) while the default GAN trains in the real window")
     soak.add_argument("--minutes", type=float, default=10.0, help="how long to train")
     soak.add_argument("--interval", type=float, default=30.0, help="seconds between RSS samples")
@@ -51,17 +56,20 @@ def run_bench_gan(args: argparse.Namespace) -> int:
     from playground.core.data.bundled import load_bundled
     from playground.core.device import describe_device, resolve_device
     from playground.core.preprocess import default_pipeline, prepare
+    from playground.core.preprocess.prepared import data_kinds
     from playground.core.training.bench import bare_steps_per_s, best_thread_count
 
-    family = families.get("gan")
     try:
+        family = families.get(args.family)
         dataset = load_bundled(args.dataset)
         settings = family.preset(args.preset, device=args.device)
         device = resolve_device(args.device)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+    except (KeyError, ValueError) as exc:
+        raise UserError(str(exc).strip("'\"")) from None
     progress = ProgressReporter()
     data = prepare(dataset, default_pipeline(dataset))[0]
+    if not family.accepts & data_kinds(data):
+        raise UserError(f"the {family.name} family does not train on {args.dataset}")
     fitted = family.fit(settings, data)
 
     def make_trainer(dev):  # the same trainer, batches and device placement as the loop's
@@ -83,7 +91,7 @@ def run_bench_gan(args: argparse.Namespace) -> int:
 
     progress.update(1, phases, f"opening the window on {args.dataset}")
     app = QApplication.instance() or QApplication([])
-    window = _open_window(app, args.dataset)
+    window = _open_window(app, args.dataset, family.name)
     warmup = 20
     app_settings = settings.replace(steps=args.steps + warmup, cpu_threads=threads, checkpoint_every=0)
     # The machine's speed drifts (other jobs, clocks): each app run is compared with the mean
@@ -100,7 +108,10 @@ def run_bench_gan(args: argparse.Namespace) -> int:
             def on_step(step: int, done: int = done, what: str = what, steps: int = steps) -> None:
                 progress.update(done + min(step, steps) / steps, phases, f"{what}, step {step}/{steps}")
 
-            result = app_steps_per_s(app, window, app_settings, warmup_steps=warmup, on_step=on_step)
+            try:
+                result = app_steps_per_s(app, window, app_settings, warmup_steps=warmup, on_step=on_step)
+            except RuntimeError as exc:
+                raise UserError(str(exc)) from None
             app_runs.append(result.steps_per_s)
             gui_cpu.append(result.gui_cpu_share)
             lateness.append(result.lateness_ms)
@@ -114,6 +125,7 @@ def run_bench_gan(args: argparse.Namespace) -> int:
     progress.close()
     late = np.concatenate(lateness) if sum(len(v) for v in lateness) else np.zeros(1)
     figures = {
+        "family": family.name,
         "dataset": args.dataset,
         "preset": args.preset,
         "device": describe_device(device),
@@ -135,8 +147,9 @@ def run_bench_gan(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_window(app, dataset: str):  # noqa: ANN001, ANN202 - Qt types imported late
-    """The app's real window, shown offscreen, with ``dataset`` loaded and shown."""
+def _open_window(app, dataset: str, family: str = ""):  # noqa: ANN001, ANN202 - Qt types imported late
+    """The app's real window, shown offscreen, with ``dataset`` loaded and shown (and ``family``
+    chosen on the Train tab where the data offers several)."""
     from playground.app import build_main_window
     from playground.cli.screenshot_cmd import wait_until
 
@@ -148,6 +161,14 @@ def _open_window(app, dataset: str):  # noqa: ANN001, ANN202 - Qt types imported
                       and not window.datasets_tab.is_loading(), 60):
         window.close()
         raise UserError(f"{dataset} did not load within 60 s")
+    if family:
+        from playground.ui.tabs.train_tab import TrainTab
+
+        combo = window.tab(TrainTab).controls.family
+        if not wait_until(app, lambda: combo.findData(family) >= 0, 10):
+            window.close()
+            raise UserError(f"the Train tab does not offer {family} for {dataset}")
+        combo.setCurrentIndex(combo.findData(family))
     return window
 
 
