@@ -188,5 +188,5 @@ class ImageSection(MediaSection):
 
     def _update_state(self) -> None:
         m = self._model
-        self.controls.set_state(m is not None, self._jobs.running(DRAW), m is not None and m.drawer.guided,
-                                m is not None and bool(m.snapshots), self._current is not None)
+        self.controls.set_state(m is not None, self._jobs.running(DRAW), self._current is not None,
+                                guided=m is not None and m.drawer.guided, snapshots=m is not None and bool(m.snapshots))
