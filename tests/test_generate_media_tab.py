@@ -98,7 +98,7 @@ def test_save_open_and_drop_restore_the_settings_and_verify_says_identical(qtbot
     images.generate()
     qtbot.waitUntil(lambda: len(images.history.entries) == 1 and _idle(images), timeout=WAIT_MS)
     path = tmp_path / "three.png"
-    assert images.save_png(str(path))
+    assert images.save_file(str(path))
     c.prompt.set_text("something else")
     c.form.seed.setValue(0)
     c.form.steps.setValue(20)
@@ -228,7 +228,7 @@ def test_a_saved_wav_restores_and_verifies(qtbot, sounds, tmp_path):
     sounds.generate()
     qtbot.waitUntil(lambda: len(sounds.history.entries) == 1 and _idle(sounds), timeout=WAIT_MS)
     path = tmp_path / "flute.wav"
-    assert sounds.save_wav(str(path))
+    assert sounds.save_file(str(path))
     c.prompt.set_text("x")
     with qtbot.waitSignal(sounds.open_file(str(path)).ended, timeout=WAIT_MS):
         pass

@@ -11,11 +11,11 @@ draws what they send.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QWidget
 
 from playground.ui.generate.image_controls import ImageControls
 from playground.ui.generate.image_explorer import DRAW, FORWARD, ImageExplorer
@@ -36,6 +36,9 @@ class ImageSection(MediaSection):
     NO_MODELS = ("No image model yet: train a diffusion model on the Train tab with a captioned image dataset (the "
                  "digits, say), or open a run folder.")
     OPEN_TITLE = "Open a diffusion or conditional GAN run folder"
+    MAKE_JOB = ("playground.core.generate.image", "generate_images_job")
+    BEGIN, MAKING = "Drawing “{prompt}”…", "Drawing…"
+    NOT_SAVABLE = "Draw (or pick from the history) a drawing of the loaded model first."
 
     def __init__(self, runner: JobRunner, parent: QWidget | None = None):
         super().__init__(runner, parent)
@@ -48,21 +51,10 @@ class ImageSection(MediaSection):
                             (e.time_travel, "Time travel"), (e.forward, "Forward process")):
             self.views.addTab(view, title)
         self.history = ImageHistory()
-        middle = QSplitter(Qt.Orientation.Vertical)
-        middle.addWidget(self.views)
-        middle.addWidget(self.history)
-        middle.setSizes([580, 100])
         self.copying = CopyingPanel()
-        splitter = QSplitter(self)
-        for widget in (c, middle, self.copying):
-            splitter.addWidget(widget)
-        splitter.setSizes([300, 660, 280])
-        QVBoxLayout(self).addWidget(splitter)
-        c.stop_button.clicked.connect(self._on_stop_clicked)
-        c.seeds_button.clicked.connect(self._on_seeds_clicked)
+        self._lay_out((self.views, self.history), [580, 100], self.copying, [300, 660, 280])
         c.sweep_button.clicked.connect(self._on_sweep_clicked)
         c.time_travel_button.clicked.connect(self._on_time_travel_clicked)
-        c.save_button.clicked.connect(self._on_save_clicked)
         self.result.image_clicked.connect(self.find_nearest)
         e.forward.image_picked.connect(self._on_forward_image_picked)
         e.made.connect(self._on_explorer_made)
@@ -91,36 +83,9 @@ class ImageSection(MediaSection):
         return self._model.drawer.unknown_message(words) if words else ""
 
     # -- drawing ----------------------------------------------------------------------------------
-    def generate(self, request: Any = None) -> JobHandle | None:
-        """Draw from the prompt (or ``request``); None with a message when it cannot start."""
-        request = request or self._request()
-        if request is None:
-            return None
-        from playground.core.generate.image import generate_images_job
-
-        self.views.setCurrentWidget(self.result)
-        self.result.begin(f"Drawing “{request.prompt}”…")
-        self.controls.say("Drawing…")
-        return self._jobs.start(DRAW, generate_images_job(self._model, request), event=self._on_job_status,
-                                finished=self._on_draw_finished)
-
-    def _on_stop_clicked(self) -> None:
-        self._jobs.cancel(DRAW)
-
-    def _on_draw_finished(self, generation: object) -> None:
-        self.history.add(generation)
-        self._show(generation)
+    def _done_message(self, generation: Any) -> str:
         left_out = f" Left out, as unknown: {', '.join(generation.unknown)}." if generation.unknown else ""
-        self.controls.say("Done. Drag the filmstrip's slider to watch it denoise; click an image: is it copying?"
-                          + left_out)
-
-    def _show(self, generation: Any) -> None:
-        """Put a drawing in the Drawing view and look up the training images nearest to its first image."""
-        self._current = generation
-        self.views.setCurrentWidget(self.result)
-        self.result.show_generation(generation)
-        self._update_state()
-        self.find_nearest(0)
+        return "Done. Drag the filmstrip's slider to watch it denoise; click an image: is it copying?" + left_out
 
     def find_nearest(self, index: int) -> JobHandle | None:
         """Find the training images nearest to image ``index`` of the drawing shown (in a job)."""
@@ -160,25 +125,11 @@ class ImageSection(MediaSection):
         self.history.add(generation, label=label)
 
     # -- save -------------------------------------------------------------------------------------------
-    def _maker(self) -> Any:
-        """What saving writes (the drawing shown as a PNG with its receipt), or None with a message."""
+    def _file_bytes(self, model: Any, generation: Any) -> Callable[[], bytes]:
+        """The drawing as one PNG with its receipt."""
         from playground.core.generate.image import saved_png
 
-        if self._current is None or self._model is None or self._current.model != self._model.ref:
-            self.controls.say("Draw (or pick from the history) a drawing of the loaded model first.", "warning")
-            return None
-        model, current = self._model, self._current
-        return lambda: saved_png(model, current)
-
-    def save_png(self, path: str) -> bool:
-        """Write the drawing shown, with its receipt, to ``path`` (atomically); False with a message on failure."""
-        make = self._maker()
-        return make is not None and self.files.save(path, make)
-
-    def _on_save_clicked(self) -> None:
-        make = self._maker()
-        if make is not None:
-            self.files.ask_save(self, make)
+        return lambda: saved_png(model, generation)
 
     # -- jobs ---------------------------------------------------------------------------------------
     def _on_jobs_failed(self, slot: str, message: str) -> None:
@@ -188,5 +139,5 @@ class ImageSection(MediaSection):
 
     def _update_state(self) -> None:
         m = self._model
-        self.controls.set_state(m is not None, self._jobs.running(DRAW), m is not None and m.drawer.guided,
-                                m is not None and bool(m.snapshots), self._current is not None)
+        self.controls.set_state(m is not None, self._jobs.running(DRAW), self._current is not None,
+                                guided=m is not None and m.drawer.guided, snapshots=m is not None and bool(m.snapshots))

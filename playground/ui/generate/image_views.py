@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QLabel, QSlider, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSlider, QWidget
 
+from playground.ui.generate.layouts import column, split
 from playground.ui.widgets.filmstrip import Filmstrip
 from playground.ui.widgets.image_grid import ImageGrid
 from playground.ui.widgets.image_tiles import ImageTiles
@@ -50,18 +51,8 @@ class ResultPage(QWidget):
         self.summary = QLabel("Nothing drawn yet.")
         self.summary.setWordWrap(True)
         self.filmstrip = Filmstrip(empty=FILM_EMPTY)
-        top = QWidget()
-        box = QVBoxLayout(top)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.summary)
-        box.addWidget(self.grid, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(self.filmstrip)
-        splitter.setSizes([150, 330])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        column(split(Qt.Orientation.Vertical, [150, 330], column(self.summary, (self.grid, 1)), self.filmstrip),
+               into=self)
         self.grid.clicked.connect(self._on_grid_clicked)
 
     def begin(self, message: str) -> None:
@@ -101,19 +92,8 @@ class ForwardPage(QWidget):
         self.slider.setToolTip("Drag right to add noise, as training does (the forward process)")
         self.label = QLabel("The forward process: training teaches the model to undo exactly this.")
         self.label.setWordWrap(True)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.training)
-        bottom = QWidget()
-        box = QVBoxLayout(bottom)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.view, 1)
-        box.addWidget(self.slider)
-        box.addWidget(self.label)
-        splitter.addWidget(bottom)
-        splitter.setSizes([170, 330])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        column(split(Qt.Orientation.Vertical, [170, 330], self.training,
+                     column((self.view, 1), self.slider, self.label)), into=self)
         self.training.clicked.connect(self._on_training_clicked)
         self.slider.valueChanged.connect(self._on_slider_value_changed)
 
@@ -168,11 +148,7 @@ class SweepPage(QWidget):
         self._diversity = self.plot.plot([], [], pen=pg.mkPen((230, 140, 0), width=2), symbol="s",
                                          symbolBrush=(230, 140, 0), name="diversity of the images")
         self.tiles = ImageTiles(per_row=6, minimum=56)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.note)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(self.tiles, 1)
+        column(self.note, (self.plot, 1), (self.tiles, 1), into=self)
 
     def begin(self, scales: tuple[float, ...]) -> None:
         self.result = None
@@ -215,12 +191,7 @@ class CopyingPanel(QWidget):
         self.tiles = ImageTiles(per_row=2, minimum=64)
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(title)
-        layout.addWidget(self.sample, 1)
-        layout.addWidget(self.tiles, 2)
-        layout.addWidget(self.verdict)
+        column(title, (self.sample, 1), (self.tiles, 2), self.verdict, into=self)
 
     def clear(self, message: str = "") -> None:
         self.neighbours = None

@@ -1,22 +1,30 @@
-"""What the Images and Sound sections share: listing and loading models in jobs, the request, the history's
-"show" and "run again", and files with receipts (save, open or drop, verify).
+"""What the Images and Sound sections share: listing and loading models in jobs, the request, making an
+output and showing it, the history's "show" and "run again", and files with receipts (save, open or drop,
+verify).
 
-A section subclasses ``MediaSection``, builds its widgets (``controls`` with
-a ``picker``, ``prompt`` and ``say``; ``history``; ``files``), and fills in
-what is its own: what a loaded model changes (``_loaded``) and how an output
-is shown (``_show``).
+A section subclasses ``MediaSection``, builds its widgets (``controls``, a
+``MediaControls``; ``views`` with the ``result`` page; ``history``;
+``files``), lays them out with ``_lay_out`` and fills in what is its own:
+what a loaded model changes (``_loaded``), what an unknown word means
+(``_unknown_message``), the nearest training output (``find_nearest``),
+seeds side by side (``_on_seeds_clicked``) and the bytes of a saved file
+(``_file_bytes``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QShowEvent
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QTabWidget, QVBoxLayout, QWidget
 
 from playground.core.events import Progress, Status
 from playground.core.paths import runs_dir
+from playground.ui.generate.layouts import split
+from playground.ui.generate.media_controls import MediaControls
 from playground.ui.generate.receipt_files import ReceiptFiles
 from playground.ui.generate.slot_jobs import SlotJobs, deferred_job
 from playground.ui.job_runner import JobHandle, JobRunner
@@ -27,12 +35,18 @@ class MediaSection(QWidget):
     LOADER: ClassVar[tuple[str, str]]  # (module, job factory) that loads a model from a ref
     LIST: ClassVar[str]  # job slot of the model list
     LOAD: ClassVar[str]  # job slot of the model load
-    WORK: ClassVar[tuple[str, ...]]  # job slots of work on the loaded model, cancelled when another loads
+    WORK: ClassVar[tuple[str, ...]]  # job slots of work on the loaded model (making first), cancelled when another loads
+    MAKE_JOB: ClassVar[tuple[str, str]]  # (module, job factory) that makes outputs from (model, request)
+    BEGIN: ClassVar[str]  # the result page while it makes, with {prompt}
+    MAKING: ClassVar[str]  # the message line while it makes
+    NOT_SAVABLE: ClassVar[str]  # what to do first when there is nothing of the loaded model to save
     FAMILIES: ClassVar[tuple[str, ...]]  # families whose saved files this section can restore
     NO_MODELS: ClassVar[str]  # what to do when there is no model to list
     OPEN_TITLE: ClassVar[str]  # the title of "Open…"'s folder dialog
 
-    controls: Any  # the left column: picker, prompt, form, say()
+    controls: MediaControls  # the left column
+    views: QTabWidget  # the middle's pages, ``result`` among them
+    result: Any  # the page of the output shown: begin(message), show_generation(output)
     history: Any  # a GenerationHistory
     files: ReceiptFiles
 
@@ -54,6 +68,9 @@ class MediaSection(QWidget):
         c.prompt.prompt.textChanged.connect(self._on_prompt_text_changed)
         c.prompt.prompt.returnPressed.connect(self._on_generate_clicked)
         c.generate_button.clicked.connect(self._on_generate_clicked)
+        c.stop_button.clicked.connect(self._on_stop_clicked)
+        c.seeds_button.clicked.connect(self._on_seeds_clicked)
+        c.save_button.clicked.connect(self._on_save_clicked)
         c.open_button.clicked.connect(self._on_open_file_clicked)
         c.verify_button.clicked.connect(self._on_verify_clicked)
         self.files.said.connect(c.say)
@@ -65,19 +82,34 @@ class MediaSection(QWidget):
         self._jobs.cancelled.connect(self._on_jobs_cancelled)
         self._update_state()
 
+    def _lay_out(self, middle: tuple[QWidget, ...], heights: list[int], right: QWidget, widths: list[int]) -> None:
+        """The controls, the ``middle`` widgets stacked ``heights`` high, and ``right``, side by side, ``widths``
+        wide."""
+        middle_pane = split(Qt.Orientation.Vertical, heights, *middle)
+        QVBoxLayout(self).addWidget(split(Qt.Orientation.Horizontal, widths, self.controls, middle_pane, right))
+
     # -- to fill in -----------------------------------------------------------------------------
     def _loaded(self, model: Any) -> None:
         """Show what a newly loaded model brings (card, suggestions, defaults)."""
         raise NotImplementedError
 
-    def _show(self, output: Any) -> None:
-        raise NotImplementedError
-
-    def generate(self, request: Any = None) -> JobHandle | None:
-        raise NotImplementedError
-
     def _unknown_message(self, prompt: str) -> str:
         """The words of ``prompt`` the loaded model cannot use, explained ("" when none)."""
+        raise NotImplementedError
+
+    def _done_message(self, output: Any) -> str:
+        """What to say when ``output`` is made."""
+        raise NotImplementedError
+
+    def find_nearest(self, index: int) -> JobHandle | None:
+        """Find the training data nearest to output ``index`` of the one shown (in a job)."""
+        raise NotImplementedError
+
+    def _on_seeds_clicked(self) -> None:
+        raise NotImplementedError
+
+    def _file_bytes(self, model: Any, output: Any) -> Callable[[], bytes]:
+        """What saving ``output`` of ``model`` writes: a call that makes the file's bytes."""
         raise NotImplementedError
 
     def _update_state(self) -> None:
@@ -154,6 +186,34 @@ class MediaSection(QWidget):
         prompt = self.controls.prompt.text()
         self.controls.prompt.show_unknown(self._unknown_message(prompt) if self._model is not None else "")
 
+    # -- making and showing -----------------------------------------------------------------------------
+    def generate(self, request: Any = None) -> JobHandle | None:
+        """Make outputs from the prompt (or ``request``); None with a message when it cannot start."""
+        request = request or self._request()
+        if request is None:
+            return None
+        self.views.setCurrentWidget(self.result)
+        self.result.begin(self.BEGIN.format(prompt=request.prompt))
+        self.controls.say(self.MAKING)
+        return self._jobs.start(self.WORK[0], deferred_job(*self.MAKE_JOB, self._model, request),
+                                event=self._on_job_status, finished=self._on_made)
+
+    def _on_stop_clicked(self) -> None:
+        self._jobs.cancel(self.WORK[0])
+
+    def _on_made(self, output: object) -> None:
+        self.history.add(output)
+        self._show(output)
+        self.controls.say(self._done_message(output))
+
+    def _show(self, output: Any) -> None:
+        """Show an output on the result page, and look up the training data nearest to its first."""
+        self._current = output
+        self.views.setCurrentWidget(self.result)
+        self.result.show_generation(output)
+        self._update_state()
+        self.find_nearest(0)
+
     # -- requests and history -------------------------------------------------------------------------
     def _request(self, n: int | None = None) -> Any:
         """The request the widgets describe, or None with a message."""
@@ -181,6 +241,23 @@ class MediaSection(QWidget):
         self.generate(output.request)
 
     # -- files ------------------------------------------------------------------------------------------
+    def _maker(self) -> Callable[[], bytes] | None:
+        """What saving writes (the output shown, with its receipt), or None with a message."""
+        if self._current is None or self._model is None or self._current.model != self._model.ref:
+            self.controls.say(self.NOT_SAVABLE, "warning")
+            return None
+        return self._file_bytes(self._model, self._current)
+
+    def save_file(self, path: str) -> bool:
+        """Write the output shown, with its receipt, to ``path`` (atomically); False with a message on failure."""
+        make = self._maker()
+        return make is not None and self.files.save(path, make)
+
+    def _on_save_clicked(self) -> None:
+        make = self._maker()
+        if make is not None:
+            self.files.ask_save(self, make)
+
     def open_file(self, path: str) -> JobHandle:
         """Read a saved file's receipt (in a job) and put its settings back, loading its model if need be."""
         return self.files.open(path)

@@ -11,12 +11,12 @@ without an output device the section says so and everything else works.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QListWidgetItem, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QListWidgetItem, QTabWidget, QWidget
 
 from playground.core.audio_out import AudioUnavailable, play, stop
 from playground.ui.generate.keyboard_strip import KeyboardStrip
@@ -38,12 +38,15 @@ class SoundSection(MediaSection):
     NO_MODELS = ("No sound model yet: train a diffusion model on the Train tab with the instrument notes, or open a "
                  "run folder.")
     OPEN_TITLE = "Open a diffusion run trained on sounds"
+    MAKE_JOB = ("playground.core.generate.audio", "generate_sound_job")
+    BEGIN, MAKING = "Making “{prompt}”…", "Denoising the spectrogram…"
+    NOT_SAVABLE = "Make (or pick from the history) a sound of the loaded model first."
 
     def __init__(self, runner: JobRunner, parent: QWidget | None = None):
         super().__init__(runner, parent)
         self._seed_runs: tuple[Any, ...] = ()
         self.last_played: np.ndarray | None = None  # the clip Play last sent to the output (or tried to)
-        self.controls = c = SoundControls()
+        self.controls = SoundControls()
         self.keyboard = KeyboardStrip()
         self.result = SoundResultPage()
         self.seeds = ClipList(icon_size=48)
@@ -52,19 +55,8 @@ class SoundSection(MediaSection):
         self.views.addTab(self.result, "Sound")
         self.views.addTab(self.seeds, "Seeds side by side")
         self.history = SoundHistory()
-        middle = QSplitter(Qt.Orientation.Vertical)
-        for widget in (self.keyboard, self.views, self.history):
-            middle.addWidget(widget)
-        middle.setSizes([80, 520, 90])
         self.nearest = NearestClipPanel()
-        splitter = QSplitter(self)
-        for widget in (c, middle, self.nearest):
-            splitter.addWidget(widget)
-        splitter.setSizes([300, 680, 260])
-        QVBoxLayout(self).addWidget(splitter)
-        c.stop_button.clicked.connect(self._on_stop_clicked)
-        c.seeds_button.clicked.connect(self._on_seeds_clicked)
-        c.save_button.clicked.connect(self._on_save_clicked)
+        self._lay_out((self.keyboard, self.views, self.history), [80, 520, 90], self.nearest, [300, 680, 260])
         self.keyboard.prompt_chosen.connect(self._on_keyboard_prompt_chosen)
         self.result.play_clicked.connect(self._on_result_play_clicked)
         self.result.stop_clicked.connect(self._on_result_stop_clicked)
@@ -106,34 +98,8 @@ class SoundSection(MediaSection):
         self.controls.say(f"Prompt set to “{prompt}”: press Generate.")
 
     # -- making sounds ------------------------------------------------------------------------------
-    def generate(self, request: Any = None) -> JobHandle | None:
-        """Make sounds from the prompt (or ``request``); None with a message when it cannot start."""
-        request = request or self._request()
-        if request is None:
-            return None
-        from playground.core.generate.audio import generate_sound_job
-
-        self.views.setCurrentWidget(self.result)
-        self.result.begin(f"Making “{request.prompt}”…")
-        self.controls.say("Denoising the spectrogram…")
-        return self._jobs.start(MAKE, generate_sound_job(self._model, request), event=self._on_job_status,
-                                finished=self._on_make_finished)
-
-    def _on_stop_clicked(self) -> None:
-        self._jobs.cancel(MAKE)
-
-    def _on_make_finished(self, generation: object) -> None:
-        self.history.add(generation)
-        self._show(generation)
-        self.controls.say("Done: press Play. Drag the filmstrip to watch the spectrogram denoise, and play any step.")
-
-    def _show(self, generation: Any) -> None:
-        """Show a sound with its filmstrip, and look up its nearest training sound."""
-        self._current = generation
-        self.views.setCurrentWidget(self.result)
-        self.result.show_generation(generation)
-        self._update_state()
-        self.find_nearest(0)
+    def _done_message(self, generation: Any) -> str:
+        return "Done: press Play. Drag the filmstrip to watch the spectrogram denoise, and play any step."
 
     def find_nearest(self, index: int) -> JobHandle | None:
         """Find the training sound nearest to sound ``index`` of the one shown (in a job)."""
@@ -217,25 +183,12 @@ class SoundSection(MediaSection):
                                                                              " (rebuilt from its spectrogram)"))
 
     # -- save -------------------------------------------------------------------------------------------
-    def _maker(self) -> Any:
-        """What saving writes (the sound picked, as a WAV with its receipt), or None with a message."""
+    def _file_bytes(self, model: Any, generation: Any) -> Callable[[], bytes]:
+        """The sound picked on the result page, as a WAV with its receipt."""
         from playground.core.generate.audio import saved_wav
 
-        if self._current is None or self._model is None or self._current.model != self._model.ref:
-            self.controls.say("Make (or pick from the history) a sound of the loaded model first.", "warning")
-            return None
-        model, current, index = self._model, self._current, self.result.current_clip()
-        return lambda: saved_wav(model, current, index)
-
-    def save_wav(self, path: str) -> bool:
-        """Write the sound shown, with its receipt, to ``path`` (atomically); False with a message on failure."""
-        make = self._maker()
-        return make is not None and self.files.save(path, make)
-
-    def _on_save_clicked(self) -> None:
-        make = self._maker()
-        if make is not None:
-            self.files.ask_save(self, make)
+        index = self.result.current_clip()
+        return lambda: saved_wav(model, generation, index)
 
     # -- jobs ---------------------------------------------------------------------------------------
     def _on_jobs_failed(self, slot: str, message: str) -> None:

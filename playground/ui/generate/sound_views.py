@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from playground.ui.generate.history_list import GenerationHistory, HistoryEntry
+from playground.ui.generate.layouts import column, split
 from playground.ui.widgets.clip_list import spectrogram_image
 from playground.ui.widgets.filmstrip import Filmstrip
 from playground.ui.widgets.pixel_image import PixelImage
@@ -54,19 +55,9 @@ class SoundResultPage(QWidget):
         row.addWidget(self.clip)
         row.addWidget(self.play_button)
         row.addWidget(self.stop_button)
-        film = QWidget()
-        box = QVBoxLayout(film)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.filmstrip, 1)
-        box.addWidget(self.play_step_button)
-        splitter = QSplitter(Qt.Orientation.Horizontal)  # the sound as heard | how it was drawn
-        splitter.addWidget(self.wave)
-        splitter.addWidget(film)
-        splitter.setSizes([330, 300])
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(row)
-        layout.addWidget(splitter, 1)
+        heard_drawn = split(Qt.Orientation.Horizontal, [330, 300], self.wave,  # the sound as heard | how it was drawn
+                            column((self.filmstrip, 1), self.play_step_button))
+        column(row, (heard_drawn, 1), into=self)
         self.play_button.clicked.connect(self._on_play_clicked)
         self.stop_button.clicked.connect(self.stop_clicked)
         self.play_step_button.clicked.connect(self._on_play_step_clicked)
@@ -138,11 +129,7 @@ class NearestClipPanel(QWidget):
             grid.addWidget(button, 2, col)
             grid.setColumnStretch(col, 1)
         grid.setRowStretch(1, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(title)
-        layout.addLayout(grid, 1)
-        layout.addWidget(self.verdict)
+        column(title, (grid, 1), self.verdict, into=self)
         self.play_result.clicked.connect(self.play_result_clicked)
         self.play_nearest.clicked.connect(self.play_nearest_clicked)
 
