@@ -90,4 +90,5 @@ def test_the_train_tab_shows_and_trains_it_with_no_code_of_its_own(gaussian, qtb
     assert tab.history().last_step() == 30
     qtbot.waitUntil(lambda: tab.plots[0].listed() == ["NLL (nats)"], timeout=5000)
     assert "mean: (" in tab.panel.text_view.toPlainText()
+    assert tab.panel.export_png_button.isHidden()  # its exports save sample grids, and a text run has none
     assert any("checkpoint saved at step 30" in tab.alerts.item(i).text() for i in range(tab.alerts.count()))

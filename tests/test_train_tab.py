@@ -58,6 +58,7 @@ def test_tiny_run_draws_curves_and_sample_grids(qtbot, tab):
     assert len(tab.panel.timeline.frames()) >= 3
     assert tab.panel.timeline.image.pixmap() is not None and not tab.panel.timeline.image.pixmap().isNull()
     assert "one row per InfoGAN code" in tab.panel.timeline.caption.text()
+    assert not tab.panel.export_png_button.isHidden() and not tab.panel.export_gif_button.isHidden()
     assert tab.controls.start_button.isEnabled()
     assert any("checkpoint" in tab.alerts.item(i).text() for i in range(tab.alerts.count()))
 

@@ -17,6 +17,8 @@ def register(commands: Commands) -> None:
     parser.add_argument("outdir", help="folder for the PNG files")
     parser.add_argument("--size", default="1280x800", help="window size, WxH (default 1280x800)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for each tab's work")
+    parser.add_argument("--only", nargs="+", metavar="NAME",
+                        help="only these pictures, by file name without .png (e.g. train-text generate-image)")
     parser.set_defaults(func=run)
 
 
@@ -52,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     written = []
     try:
         for filename, scene in tab_scenes(window):
+            if args.only and filename.removesuffix(".png") not in args.only:
+                continue
             ready = scene()
             if not wait_until(app, ready, args.timeout):
                 raise UserError(f"{filename}: the tab's work did not finish within {args.timeout:.0f} s")
@@ -64,4 +68,7 @@ def run(args: argparse.Namespace) -> int:
         window.runner.shutdown(timeout_s=2.0)  # a Train scene leaves its run going
     finally:
         window.close()
+    if args.only and len(written) < len(set(args.only)):
+        missing = sorted(set(args.only) - {Path(p).stem for p in written})
+        raise UserError(f"no such picture, or skipped: {', '.join(missing)}")
     return 0 if written else 1

@@ -54,6 +54,13 @@ class ViewsPanel(QWidget):
         self.body.addWidget(self.notice)
         self.export_png_button.clicked.connect(self._on_export_png_clicked)
         self.export_gif_button.clicked.connect(self._on_export_gif_clicked)
+        self.visual.currentChanged.connect(self._on_visual_current_changed)
+        self._on_visual_current_changed()
+
+    def _on_visual_current_changed(self, _index: int = 0) -> None:
+        grids = self.visual.currentWidget() is self.timeline  # the exports save sample grids; text and sound have none
+        self.export_png_button.setVisible(grids)
+        self.export_gif_button.setVisible(grids)
 
     # -- what the shell calls ----------------------------------------------------------
     def side_widget(self) -> QWidget | None:
