@@ -28,7 +28,7 @@ from playground.ui.tabs.preprocess_tab import PreprocessTab
 from playground.ui.tabs.train_tab import TrainTab
 
 Scene = Callable[[], Callable[[], bool]]
-TRAIN_STEPS_SHOWN = {"image": 600, "points": 1500, "text": 520, "diffusion": 300}  # grab once training got this far
+TRAIN_STEPS_SHOWN = {"image": 600, "points": 1500, "text": 520, "diffusion": 260}  # grab once training got this far
 GPT_ENV = "PLAYGROUND_SCREENSHOT_GPT"  # a GPT run folder for the Generate scene
 PROMPT, TOKENS, SEED = "ROMEO:\n", 320, 7  # the Generate scene's request
 TOKEN_FROM = 30  # the token explained: the first from here on that sampling took over a likelier one
