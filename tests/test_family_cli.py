@@ -109,3 +109,13 @@ def test_diffusion_trains_on_the_bundled_notes_and_writes_a_wav_that_verifies(ca
     code, _, err = run(capsys, "generate", "image", "--checkpoint", str(out), "--prompt", "a flute playing A4",
                        "--out", str(tmp_path / "a.png"))
     assert code == 2 and "sound" in err
+    digits = tmp_path / "digits"
+    assert main(["train", "diffusion", "--dataset", "mnist-5k", "--preset", "tiny", "--steps", "1", "--device", "cpu",
+                 "--out", str(digits)]) == 0
+    capsys.readouterr()
+    code, printed, err = run(capsys, "bench", "diffusion", "--checkpoint", str(digits), "--sound-checkpoint", str(out),
+                             "--json")
+    figures = json.loads(printed)
+    assert code == 0 and figures["audio_clip_seconds"] > 0 and figures["image_batch16_seconds"] > 0, err
+    code, _, err = run(capsys, "bench", "diffusion", "--checkpoint", str(digits), "--sound-checkpoint", str(digits))
+    assert code == 2 and "a sound model" in err

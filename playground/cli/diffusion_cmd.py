@@ -11,6 +11,7 @@ import argparse
 import io
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from playground.cli import Commands, UserError
@@ -42,6 +43,8 @@ def register(commands: Commands) -> None:
     bench = commands.verb("bench").add_parser("diffusion", help="images per second when sampling, steps per second "
                                                                 "when training (CPU)")
     bench.add_argument("--checkpoint", default="emoji", help="the model to sample from (default: the bundled emoji)")
+    bench.add_argument("--sound-checkpoint", default="instruments",
+                       help="the sound model to time one clip with, inversion included (default: the bundled one)")
     bench.add_argument("--dataset", default="mnist-5k", help="the data to time training on")
     bench.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
     bench.add_argument("--json", action="store_true", help="print only the JSON object")
@@ -133,13 +136,21 @@ def run_bench_diffusion(args: argparse.Namespace) -> int:
     from playground.core.preprocess import default_pipeline, prepare
     from playground.core.training.bench import bare_steps_per_s
 
+    def timed(gen: Any, n: int, make: Callable[[ImageRequest], Any]) -> tuple[ImageRequest, float]:
+        """Seconds for ``n`` items at the model's own defaults, after a small warm-up (first calls allocate)."""
+        request = ImageRequest(gen.prompts[0] if gen.prompts else "", n, gen.config.sample_steps, gen.config.sampler,
+                               gen.config.guidance, 0)
+        make(ImageRequest(request.prompt, 1, 2))
+        t0 = time.perf_counter()
+        make(request)
+        return request, time.perf_counter() - t0
+
     gen = load_model(args.checkpoint, args.device, "diffusion")
-    request = ImageRequest(gen.prompts[0] if gen.prompts else "", 16, gen.config.sample_steps, gen.config.sampler,
-                           gen.config.guidance, 0)
-    gen.generate(ImageRequest(request.prompt, 2, 2))  # warm up (first calls allocate)
-    t0 = time.perf_counter()
-    gen.generate(request)
-    batch16 = time.perf_counter() - t0
+    sound = load_model(args.sound_checkpoint, args.device, "diffusion")
+    if gen.kind != "image" or sound.kind != "audio":
+        raise UserError("--checkpoint takes an image model and --sound-checkpoint a sound model")
+    request, batch16 = timed(gen, 16, gen.generate)
+    _, clip = timed(sound, 1, sound.generate_audio)
     family = families.get("diffusion")
     dataset = load_bundled(args.dataset)
     data = prepare(dataset, default_pipeline(dataset))[0]
@@ -147,6 +158,8 @@ def run_bench_diffusion(args: argparse.Namespace) -> int:
     rate = bare_steps_per_s(lambda device: family.make_trainer(settings, data, device, {}), args.device, steps=20)
     figures = {"image_batch16_seconds": round(batch16, 3), "image_model": str(args.checkpoint),
                "sampler": request.sampler, "sampling_steps": request.steps, "guidance": request.guidance,
-               "train_steps_per_s": round(rate, 3), "train_dataset": args.dataset, "train_batch": settings.run.batch_size}
+               "train_steps_per_s": round(rate, 3), "train_dataset": args.dataset, "train_batch": settings.run.batch_size,
+               "audio_clip_seconds": round(clip, 3), "audio_model": str(args.sound_checkpoint),
+               "audio_sampling_steps": sound.config.sample_steps}
     print(json.dumps(figures, indent=None if args.json else 2))
     return 0
