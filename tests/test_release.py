@@ -60,3 +60,28 @@ def test_build_model_trains_its_recipe_and_writes_the_index(tmp_path, monkeypatc
     assert "min on" in entry["wall_time"] and entry["steps"] == 6
     gen = load_generator("names", "cpu")  # a bundled model by name
     assert gen.card()["source"] == "first-names"
+
+
+def test_build_model_resume_finishes_an_interrupted_recipe(tmp_path, monkeypatch, capsys):
+    from playground.cli import build_cmd, main
+    from playground.core.paths import assets_dir
+
+    assets = tmp_path / "assets"
+    (assets / "datasets").mkdir(parents=True)
+    for f in ("index.json", "first_names.txt.gz"):
+        (assets / "datasets" / f).write_bytes((assets_dir() / "datasets" / f).read_bytes())
+    monkeypatch.setenv("PLAYGROUND_ASSETS", str(assets))
+    recipe = [*build_cmd.RECIPES["names"]["train"], "--preset", "tiny"]
+    monkeypatch.setitem(build_cmd.RECIPES, "names", {**build_cmd.RECIPES["names"], "train": recipe})
+    work = tmp_path / "work"
+    # A build that stopped at step 3 of its 6 (the session ended): its run.json says 6.
+    assert main([*recipe, "--steps", "3", "--device", "cpu", "--out", str(work)]) == 0
+    info = json.loads((work / "run.json").read_text())
+    info["config"]["steps"] = 6
+    (work / "run.json").write_text(json.dumps(info))
+    assert main(["build-model", "names", "--resume", "--work", str(work), "--device", "cpu"]) == 0
+    entry = json.loads((assets / "models" / "index.json").read_text())["models"][0]
+    assert entry["steps"] == 6 and entry["wall_time"].endswith("resumed at step 3")  # 3 more, not 6 more
+    capsys.readouterr()
+    assert main(["build-model", "names", "--resume", "--work", str(work), "--device", "cpu"]) == 2
+    assert "already reached step 6 of 6" in capsys.readouterr().err
