@@ -239,3 +239,15 @@ def test_trains_on_the_data_the_preprocess_tab_prepared(qtbot, tab):
     shares = [e.data_share for e in seen if isinstance(e, ImageGrid) and e.data_share is not None]
     assert shares, "the judge ran on the prepared data"
     assert np.count_nonzero(shares[-1]) == 2  # the data diet reached training: only 0s and 1s
+
+
+def test_switching_data_leaves_one_family_panel_on_screen(qtbot, tab):
+    # The GAN's "Quality, measured" column once outlived its panel: each switch left another one drawn.
+    from PySide6.QtWidgets import QGroupBox
+
+    for dataset in (small_mnist(), load_bundled("toy-ring"), small_mnist(), load_bundled("toy-ring"), small_mnist()):
+        _use(tab, dataset)
+    qtbot.wait(50)  # deleteLater runs
+    shown = [g for g in tab.findChildren(QGroupBox) if g.title() == "Quality, measured" and g.isVisible()]
+    assert len(shown) == 1
+    assert len([p for p in tab.findChildren(type(tab.panel)) if p.isVisible()]) == 1

@@ -192,11 +192,17 @@ def tab_scenes(window: MainWindow) -> Iterator[tuple[str, Scene]]:
     def train_scene(modality: str, family: str = "") -> Scene:
         """The default dataset of ``modality`` training mid-run, with ``family`` where the data offers several."""
         def scene() -> Callable[[], bool]:
-            datasets.select_default(modality)
             window.tabs.setCurrentWidget(train)
-            state = {"started": False}
+            if train.is_running():  # the last scene's run: stop it as a user would, before picking other data
+                train.controls.stop_button.click()
+            state = {"started": False, "picked": False}
 
             def ready() -> bool:
+                if not state["picked"]:
+                    if train.is_running():
+                        return False
+                    datasets.select_default(modality)
+                    state["picked"] = True
                 if not loaded(modality):
                     return False
                 if not state["started"]:

@@ -115,9 +115,12 @@ class TrainTab(QWidget):
             self._plots_row.addWidget(plot)
         if self.panel is not None:
             side = self.panel.side_widget()
-            if side is not None:
+            if side is not None:  # the layout made the tab its parent: it would outlive the panel, still shown
                 self._side_slot.removeWidget(side)
+                side.hide()
+                side.deleteLater()
             self._panel_slot.removeWidget(self.panel)
+            self.panel.hide()
             self.panel.deleteLater()
         self.panel = panel_for(family.name if family else "", self._runner)
         self.panel.set_metadata_source(self._export_metadata)
