@@ -28,3 +28,15 @@ def runner(qtbot):
     still = job_runner.active_jobs()
     job_runner.shutdown(timeout_s=5.0)
     assert not still, f"jobs left running after the test: {still}"
+
+
+@pytest.fixture
+def no_bundled_models(tmp_path, monkeypatch):
+    """The real bundled datasets but none of the bundled models, for tests of what the app lists."""
+    from playground.core.paths import assets_dir
+
+    assets = tmp_path / "assets-without-models"
+    assets.mkdir()
+    (assets / "datasets").symlink_to(assets_dir() / "datasets", target_is_directory=True)
+    monkeypatch.setenv("PLAYGROUND_ASSETS", str(assets))
+    return assets

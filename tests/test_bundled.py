@@ -271,8 +271,13 @@ def test_a_damaged_index_is_a_clear_error(assets_copy):
 
 
 def test_assets_stay_small():
-    total = sum(p.stat().st_size for p in assets_dir().rglob("*") if p.is_file())
-    assert total < 20 * 1024 * 1024, f"assets/ holds {total / 1e6:.1f} MB"
+    def size(folder, pattern="*"):
+        return sum(p.stat().st_size for p in (assets_dir() / folder).rglob(pattern) if p.is_file())
+
+    assert size("datasets") < 20 * 1024 * 1024, f"assets/datasets holds {size('datasets') / 1e6:.1f} MB"
+    weights = size("models", "*.safetensors")
+    text = sum(size(f"models/{name}", "*.safetensors") for name in ("shakespeare", "names"))
+    assert weights < 40 * 1024 * 1024 and text < 20 * 1024 * 1024, (weights / 1e6, text / 1e6)
 
 
 def test_loading_needs_neither_qt_nor_torch():

@@ -56,7 +56,7 @@ def test_loading_keeps_snapshots_and_the_training_images(digits):
     assert 0 < t.typical < np.sqrt(784)
 
 
-def test_each_section_refuses_the_other_kind_with_a_message(runs, tmp_path):
+def test_each_section_refuses_the_other_kind_with_a_message(runs, tmp_path, no_bundled_models):
     with pytest.raises(ValueError, match="Sound section"):
         collect(load_image_model_job(str(runs["notes"])))
     with pytest.raises(ValueError, match="Images section"):

@@ -238,7 +238,7 @@ def test_a_saved_wav_restores_and_verifies(qtbot, sounds, tmp_path):
     assert sounds.last_verification.identical
 
 
-def test_the_tab_has_three_sections_and_the_image_section_lists_the_app_runs(qtbot, runner, runs):
+def test_the_tab_has_three_sections_and_the_image_section_lists_the_app_runs(qtbot, runner, runs, no_bundled_models):
     import shutil
 
     from playground.core.paths import runs_dir

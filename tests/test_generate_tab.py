@@ -167,7 +167,7 @@ def test_variants_stream_into_their_columns_and_stop(qtbot, section):
     assert not section.history.entries and not section.explorer.variants.generations
 
 
-def test_the_tab_lists_the_app_runs_and_loads_the_newest(qtbot, runner, run, tmp_path):
+def test_the_tab_lists_the_app_runs_and_loads_the_newest(qtbot, runner, run, tmp_path, no_bundled_models):
     from playground.core.paths import runs_dir
     from playground.ui.generate.text_section import TextSection
     from playground.ui.tabs.generate_tab import GenerateTab

@@ -218,7 +218,7 @@ def test_stream_call_passes_errors_on_and_closing_stops_the_work():
     assert seen.is_set()  # the helper thread saw the close and was joined
 
 
-def test_the_catalog_lists_gpt_runs_newest_first_and_skips_others(run, tmp_path, monkeypatch):
+def test_the_catalog_lists_gpt_runs_newest_first_and_skips_others(run, tmp_path, monkeypatch, no_bundled_models):
     runs = tmp_path / "runs"
     old = copy_run(run, runs / "gpt-old")
     new = copy_run(run, runs / "gpt-new")

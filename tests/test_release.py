@@ -85,3 +85,21 @@ def test_build_model_resume_finishes_an_interrupted_recipe(tmp_path, monkeypatch
     capsys.readouterr()
     assert main(["build-model", "names", "--resume", "--work", str(work), "--device", "cpu"]) == 2
     assert "already reached step 6 of 6" in capsys.readouterr().err
+
+
+def test_every_bundled_model_loads_by_name_and_makes_something():
+    # What ships in assets/models: each index entry loads, says what it learned from, and generates.
+    from playground.core.generators.diffusion_generator import ImageRequest
+    from playground.core.runs.bundled_models import bundled_models
+
+    shipped = {m.name: m for m in bundled_models()}
+    assert set(shipped) == {"shakespeare", "names", "digits", "emoji", "instruments"}
+    for name, model in shipped.items():
+        gen = load_generator(name, "cpu")
+        assert gen.card()["source"] == model.dataset and list_snapshots(model.folder), name
+        if model.family == "gpt":
+            assert len(gen.generate(TextRequest("A", max_tokens=5, seed=0)).choices) == 5
+        elif gen.kind == "audio":
+            assert gen.generate_audio(ImageRequest("a flute playing A4", 1, 2)).clips.shape[0] == 1
+        else:
+            assert gen.generate(ImageRequest(gen.prompts[0], 1, 2)).images.shape[0] == 1

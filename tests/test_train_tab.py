@@ -251,3 +251,13 @@ def test_switching_data_leaves_one_family_panel_on_screen(qtbot, tab):
     shown = [g for g in tab.findChildren(QGroupBox) if g.title() == "Quality, measured" and g.isVisible()]
     assert len(shown) == 1
     assert len([p for p in tab.findChildren(type(tab.panel)) if p.isVisible()]) == 1
+
+
+def test_a_long_grid_caption_wraps_instead_of_widening_the_window(qtbot):
+    # The digits' ten prompts in one line made the window 2,178 px wide.
+    from playground.ui.widgets.sample_timeline import SampleTimeline
+
+    timeline = SampleTimeline(display_size=280)
+    qtbot.addWidget(timeline)
+    timeline.caption.setText(" | ".join(f"a handwritten {k}" for k in range(10)) * 3)
+    assert timeline.minimumSizeHint().width() < 700

@@ -25,8 +25,12 @@ def register(commands: Commands) -> None:
 def wait_until(app, condition: Callable[[], bool], timeout_s: float) -> bool:
     """Process events until ``condition()`` holds or ``timeout_s`` passes."""
     deadline = time.monotonic() + timeout_s
+    from PySide6.QtCore import QCoreApplication, QEvent
+
     while time.monotonic() < deadline:
         app.processEvents()
+        # processEvents leaves deleteLater's events alone, which an app's exec() loop would handle
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         if condition():
             return True
         time.sleep(0.01)

@@ -125,6 +125,7 @@ class RunControls(QWidget):
         if self.form is not None:
             self.form.changed.disconnect(self._on_form_changed)
             self._form_slot.removeWidget(self.form)
+            self.form.hide()  # out of the layout it would stay drawn where it was until deleted
             self.form.deleteLater()
             self.form = None
         self.preset.blockSignals(True)

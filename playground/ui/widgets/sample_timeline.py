@@ -52,6 +52,7 @@ class SampleTimeline(QWidget):
         self.follow = QCheckBox("Follow latest")
         self.follow.setChecked(True)
         self.caption = QLabel()
+        self.caption.setWordWrap(True)  # a prompt list as long as the digits' would widen the whole window
         row = QHBoxLayout()
         row.addWidget(QLabel("Timeline"))
         row.addWidget(self.slider, 1)
