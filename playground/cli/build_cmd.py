@@ -102,7 +102,8 @@ def run_build(args: argparse.Namespace) -> int:
         "steps": meta["step"],
     }
     index["models"] = [m for m in index["models"] if m.get("name") != args.name] + [entry]
-    index["models"].sort(key=lambda m: m["name"])
+    order = list(RECIPES)  # the app offers each family's models in this order: Shakespeare before the names
+    index["models"].sort(key=lambda m: (order.index(m["name"]) if m.get("name") in order else len(order), m["name"]))
     from playground.core.atomic import write_text_atomic
 
     write_text_atomic(index_path, json.dumps(index, indent=1) + "\n")

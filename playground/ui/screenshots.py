@@ -40,11 +40,12 @@ FILM_AT = 0.4  # where the filmstrip is stopped, as a share of the steps: noise 
 
 
 def screenshot_gpt() -> str | None:
-    """The GPT the Generate scene writes with: $PLAYGROUND_SCREENSHOT_GPT, else the first bundled one."""
+    """The GPT the Generate scene writes with: $PLAYGROUND_SCREENSHOT_GPT, else the bundled Shakespeare
+    model (the scene's prompt is a speaker's name), else the first bundled one."""
     chosen = os.environ.get(GPT_ENV)
     if chosen:
         return chosen
-    found = bundled_models("gpt")
+    found = sorted(bundled_models("gpt"), key=lambda m: m.name != "shakespeare")
     return found[0].name if found else None
 
 
