@@ -35,8 +35,8 @@ def register(commands: Commands) -> None:
                                                                    "before and after it (the median is reported)")
         parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
         parser.add_argument("--json", action="store_true", help="print only the JSON object")
-        parser.set_defaults(func=run_bench_gan, family="gan")
-    train.set_defaults(family=None)
+        parser.set_defaults(func=run_bench_training)
+    gan.set_defaults(family="gan")
     soak = sub.add_parser("soak", help="the app's memory (RSS) while the default GAN trains in the real window")
     soak.add_argument("--minutes", type=float, default=10.0, help="how long to train")
     soak.add_argument("--interval", type=float, default=30.0, help="seconds between RSS samples")
@@ -50,7 +50,7 @@ def register(commands: Commands) -> None:
     startup.set_defaults(func=run_bench_startup)
 
 
-def run_bench_gan(args: argparse.Namespace) -> int:
+def run_bench_training(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from playground.core import families
     from playground.core.data.bundled import load_bundled
