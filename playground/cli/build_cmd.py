@@ -61,7 +61,7 @@ def register(commands: Commands) -> None:
 def run_build(args: argparse.Namespace) -> int:
     from playground.cli import main
     from playground.core.paths import assets_dir
-    from playground.core.runs.checkpoint import read_meta
+    from playground.core.runs.checkpoint import RUN_FILE, read_meta
     from playground.core.runs.release import release
 
     recipe = RECIPES[args.name]
@@ -71,7 +71,7 @@ def run_build(args: argparse.Namespace) -> int:
     if args.resume:  # finish the recipe's steps on its own schedule, as if the build had not stopped
         try:
             resumed_at = read_meta(work / "checkpoint")["step"]
-            config = json.loads((work / "run.json").read_text(encoding="utf-8"))["config"]
+            config = json.loads((work / RUN_FILE).read_text(encoding="utf-8"))["config"]
             total = config["steps"] + config.get("schedule_done", 0)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise UserError(f"--resume: {work} holds no readable checkpoint and run.json ({exc})") from None
