@@ -55,7 +55,7 @@ def describe_device(device: torch.device | str | None = None) -> str:
 
 
 def apply_threads(requested: int = 0) -> int:
-    """Set torch's CPU threads for the calling thread; return the count in force.
+    """Set torch's CPU threads (for the whole process); return the count in force.
 
     ``$PLAYGROUND_TORCH_THREADS`` (1 in the tests) wins over ``requested``;
     0 means one thread per core. On two cores, two threads beside the busy

@@ -23,7 +23,8 @@ crop-to-the-last-block (a recompute at every token).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -85,6 +86,8 @@ class KVCache:
     keep: int  # tokens a full window keeps when it restarts, 0 to block_size - 1
     length: int = 0  # tokens in the window now
     restarts: int = 0  # how many times the window restarted
+    weights: list = field(default_factory=list)  # per layer: a copy of the block's parameters, taken by new_cache
+    head: torch.Tensor | None = None  # C x V: the output matrix transposed, taken by new_cache
 
 
 class CausalSelfAttention(nn.Module):
@@ -97,25 +100,14 @@ class CausalSelfAttention(nn.Module):
 
     def _qkv(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         n, t, c = x.shape
-        qkv = self.c_attn(x).view(n, t, 3, self.n_head, c // self.n_head).permute(2, 0, 3, 1, 4)  # 3 x N x H x T x D
-        q, k, v = qkv.unbind(0)
+        qkv = F.linear(x, self.c_attn.weight, self.c_attn.bias)
+        q, k, v = qkv.view(n, t, 3, self.n_head, c // self.n_head).permute(2, 0, 3, 1, 4).unbind(0)  # each N x H x T x D
         return q, k, v
 
-    def forward(self, x: torch.Tensor, cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, t, c = x.shape
         q, k, v = self._qkv(x)
-        p = self.dropout if self.training else 0.0
-        if cache is None:
-            y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)
-        else:
-            s = cache.length
-            cache.keys[layer][:, :, s : s + t] = k
-            cache.values[layer][:, :, s : s + t] = v
-            k, v = cache.keys[layer][:, :, : s + t], cache.values[layer][:, :, : s + t]  # N x H x (s+t) x D
-            mask = None
-            if t > 1:  # new query i sees the s cached keys and new keys 0..i
-                mask = torch.ones(t, s + t, dtype=torch.bool, device=x.device).tril(diagonal=s)
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0, is_causal=True)
         y = y.transpose(1, 2).reshape(n, t, c)  # heads side by side again
         return self.resid_drop(self.c_proj(y))
 
@@ -146,9 +138,68 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
         self.mlp = MLP(config)
 
-    def forward(self, x: torch.Tensor, cache: KVCache | None = None, layer: int = 0) -> torch.Tensor:
-        x = x + self.attn(self.ln_1(x), cache, layer)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x + self.attn(self.ln_1(x))
         return x + self.mlp(self.ln_2(x))
+
+    def step_weights(self) -> _StepWeights:
+        """A copy of this block's parameters for ``_block_step``, matrices stored transposed."""
+        attn, mlp = self.attn, self.mlp
+
+        def t(w: torch.Tensor) -> torch.Tensor:
+            return w.detach().t().contiguous()
+
+        def same(b: torch.Tensor | None) -> torch.Tensor | None:
+            return None if b is None else b.detach().clone()
+
+        return _StepWeights(same(self.ln_1.weight), same(self.ln_1.bias), self.ln_1.eps, t(attn.c_attn.weight),
+                            same(attn.c_attn.bias), t(attn.c_proj.weight), same(attn.c_proj.bias), same(self.ln_2.weight),
+                            same(self.ln_2.bias), t(mlp.c_fc.weight), same(mlp.c_fc.bias), t(mlp.c_proj.weight),
+                            same(mlp.c_proj.bias), attn.n_head)
+
+
+class _StepWeights(NamedTuple):
+    ln1_w: torch.Tensor
+    ln1_b: torch.Tensor | None
+    eps: float
+    qkv_t: torch.Tensor  # C x 3C: c_attn.weight transposed
+    qkv_b: torch.Tensor | None
+    proj_t: torch.Tensor  # C x C
+    proj_b: torch.Tensor | None
+    ln2_w: torch.Tensor
+    ln2_b: torch.Tensor | None
+    fc_t: torch.Tensor  # C x 4C
+    fc_b: torch.Tensor | None
+    out_t: torch.Tensor  # 4C x C
+    out_b: torch.Tensor | None
+    n_head: int
+
+
+def _linear_t(x: torch.Tensor, weight_t: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    y = x @ weight_t  # a row times a contiguous transposed matrix: a third faster than F.linear for one token
+    return y if bias is None else y + bias
+
+
+def _block_step(w: _StepWeights, x: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, s: int) -> torch.Tensor:
+    """``Block.forward`` in eval mode for N x t tokens that follow ``s`` cached ones; stores their keys and values.
+
+    The same arithmetic as the modules, through ``torch.nn.functional`` on a
+    transposed copy of the block's weights: generation runs one token at a
+    time, where the modules' call overhead costs as much as the arithmetic
+    (``python -m playground bench text``).
+    """
+    n, t, c = x.shape
+    h = F.layer_norm(x, (c,), w.ln1_w, w.ln1_b, w.eps)
+    q, k, v = _linear_t(h, w.qkv_t, w.qkv_b).view(n, t, 3, w.n_head, c // w.n_head).permute(2, 0, 3, 1, 4).unbind(0)
+    keys[:, :, s : s + t] = k  # N x H x t x D
+    values[:, :, s : s + t] = v
+    mask = None
+    if t > 1:  # new query i sees the s cached keys and new keys 0..i
+        mask = torch.ones(t, s + t, dtype=torch.bool, device=x.device).tril(diagonal=s)
+    y = F.scaled_dot_product_attention(q, keys[:, :, : s + t], values[:, :, : s + t], attn_mask=mask)
+    x = x + _linear_t(y.transpose(1, 2).reshape(n, t, c), w.proj_t, w.proj_b)
+    h = F.gelu(_linear_t(F.layer_norm(x, (c,), w.ln2_w, w.ln2_b, w.eps), w.fc_t, w.fc_b))
+    return x + _linear_t(h, w.out_t, w.out_b)
 
 
 class GPT(nn.Module):
@@ -212,7 +263,9 @@ class GPT(nn.Module):
         """An empty cache for ``forward_step``, on ``device`` (default: the model's).
 
         ``keep`` (default ``default_keep(block_size)``) is how many tokens a full
-        window keeps when it restarts; see ``context_window``.
+        window keeps when it restarts; see ``context_window``. The cache keeps a
+        copy of the weights as they are now (transposed, for the one-token
+        step): a model trained further needs a new cache.
         """
         cfg = self.config
         keep = default_keep(cfg.block_size) if keep is None else keep
@@ -225,6 +278,8 @@ class GPT(nn.Module):
             values=[torch.zeros(shape, dtype=weight.dtype, device=device) for _ in range(cfg.n_layer)],
             tokens=torch.zeros(batch, cfg.block_size, dtype=torch.int64, device=device),
             keep=keep,
+            weights=[block.step_weights() for block in self.blocks],
+            head=self.lm_head.weight.detach().t().contiguous(),
         )
 
     def forward_step(self, idx_new: torch.Tensor, cache: KVCache) -> torch.Tensor:
@@ -243,23 +298,26 @@ class GPT(nn.Module):
         if idx_new.shape[0] != cache.tokens.shape[0] or idx_new.shape[1] < 1:
             raise ValueError(f"the cache holds a batch of {cache.tokens.shape[0]}; got ids of shape {tuple(idx_new.shape)}")
         block, done, out = self.config.block_size, 0, []
-        with torch.no_grad():
+        with torch.inference_mode():
             while done < idx_new.shape[1]:
                 if cache.length == block:
                     self._restart(cache)
                 n = min(idx_new.shape[1] - done, block - cache.length)
                 out.append(self._append(idx_new[:, done : done + n], cache))
                 done += n
-        return torch.cat(out, dim=1)
+        return out[0] if len(out) == 1 else torch.cat(out, dim=1)
 
     def _append(self, idx: torch.Tensor, cache: KVCache, logits: bool = True) -> torch.Tensor:
         s, t = cache.length, idx.shape[1]
-        x = self._embed(idx, s)
-        for layer, block in enumerate(self.blocks):
-            x = block(x, cache, layer)
+        x = self.wte.weight[idx] + self.wpe.weight[s : s + t]  # N x t x C, as _embed without dropout
+        for w, keys, values in zip(cache.weights, cache.keys, cache.values):
+            x = _block_step(w, x, keys, values, s)
         cache.tokens[:, s : s + t] = idx
         cache.length = s + t
-        return self.lm_head(self.ln_f(x)) if logits else x
+        if not logits:
+            return x
+        ln_f = self.ln_f
+        return F.layer_norm(x, x.shape[-1:], ln_f.weight, ln_f.bias, ln_f.eps) @ cache.head
 
     def _restart(self, cache: KVCache) -> None:
         kept = cache.tokens[:, self.config.block_size - cache.keep :].clone()
