@@ -106,6 +106,20 @@ def test_cache_equals_a_full_forward_past_the_block(keep):
     assert cache.restarts == sum(1 for n in range(9, 31) if context_window(n, 8, keep) == keep + 1)
 
 
+def test_cache_equals_a_full_forward_with_biases():
+    model = tiny_model(bias=True)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith("bias") or name.startswith("blocks.0.ln_"):  # all zero or one at init
+                param.normal_(0.0, 0.5)
+    idx = torch.randint(0, 13, (1, 12))
+    cache = model.new_cache(1, keep=4)
+    for n in range(1, 13):
+        window = context_window(n, 8, 4)
+        step = model.forward_step(idx[:, n - 1 : n], cache)[:, -1]
+        torch.testing.assert_close(step, model(idx[:, n - window : n])[0][:, -1], atol=1e-5, rtol=0)
+
+
 def test_cache_takes_chunks_of_any_size():
     model = tiny_model()
     idx = torch.randint(0, 13, (1, 40))
