@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, help="sampling steps (default: the model's)")
     parser.add_argument("--sampler", choices=("ddpm", "ddim", "dpm++2m"), help="(default: the model's)")
     parser.add_argument("--guidance", type=float, help="(default: the model's)")
+    parser.add_argument("--guidance-until", type=float, help="guide only above this share of the timesteps "
+                                                             "(default: the model's)")
     parser.add_argument("--template", default="a handwritten {k}", help="the prompt for digit k")
     parser.add_argument("--copies", action="store_true", help="also measure nearest-training-image distances")
     parser.add_argument("--threads", type=int, default=0)
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.monotonic()
     gen = load_generator(args.checkpoint, "cpu")
+    if args.guidance_until is not None:
+        gen.config = gen.config.replace(guidance_until=args.guidance_until)
     cfg = gen.config
     steps, sampler = args.steps or cfg.sample_steps, args.sampler or cfg.sampler
     guidance = cfg.guidance if args.guidance is None else args.guidance
@@ -66,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     gen.generate(ImageRequest("a handwritten 3", 16, steps, sampler, guidance, seed=100))
     report = {"checkpoint": str(args.checkpoint), "sampler": sampler, "steps": steps, "guidance": guidance,
+              "guidance_until": cfg.guidance_until,
               "per_digit": per_digit, "mean": round(float(np.mean(list(per_digit.values()))), 4),
               "worst": min(per_digit.values()), "seconds_16": round(time.perf_counter() - t0, 3)}
     if args.copies:

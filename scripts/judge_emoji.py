@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, help="sampling steps (default: the model's)")
     parser.add_argument("--sampler", choices=("ddpm", "ddim", "dpm++2m"), help="(default: the model's)")
     parser.add_argument("--guidance", type=float, help="(default: the model's)")
+    parser.add_argument("--guidance-until", type=float, help="guide only above this share of the timesteps "
+                                                             "(default: the model's)")
     parser.add_argument("--copies", action="store_true", help="also measure nearest-training-image distances")
     parser.add_argument("--threads", type=int, default=0)
     args = parser.parse_args(argv)
@@ -119,10 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     ref_colour, ref_shape = judge(train[check], colours, shapes)
     truth = [captions[i].split() for i in check]
     gen = load_generator(args.checkpoint, "cpu")
+    if args.guidance_until is not None:
+        gen.config = gen.config.replace(guidance_until=args.guidance_until)
     cfg = gen.config
     steps, sampler = args.steps or cfg.sample_steps, args.sampler or cfg.sampler
     guidance = cfg.guidance if args.guidance is None else args.guidance
     report: dict = {"checkpoint": str(args.checkpoint), "sampler": sampler, "steps": steps, "guidance": guidance,
+                    "guidance_until": cfg.guidance_until,
                     "n": args.n,
                     "judge_on_training_shapes": {
                         "colour": round(float(np.mean([c == t[0] for c, t in zip(ref_colour, truth)])), 3),

@@ -86,6 +86,27 @@ def test_guidance_scale_one_is_conditional_and_zero_unconditional():
     torch.testing.assert_close(guided, eps_u + 3.0 * (eps_c - eps_u))
 
 
+def test_guidance_until_guides_only_the_noisy_steps():
+    schedule = NoiseSchedule()  # T = 1000
+    seen: list[tuple[int, int]] = []
+
+    def eps_fn(x, t, cond):
+        seen.append((int(t[0]), len(x)))
+        return x * cond[:, None, None, None] * 0.1
+
+    cond, uncond = torch.tensor([2.0, -1.0]), torch.tensor([0.1, 0.2])
+    run = dict(cond=cond, uncond=uncond)
+    always = sample(eps_fn, schedule, (2, 1, 3, 3), SamplerConfig(steps=10, guidance=3.0), **run)
+    assert [n for _, n in seen] == [4] * 10
+    seen.clear()
+    limited = sample(eps_fn, schedule, (2, 1, 3, 3), SamplerConfig(steps=10, guidance=3.0, guidance_until=0.35), **run)
+    assert [n for _, n in seen] == [4 if t >= 350 else 2 for t, _ in seen]
+    assert [t for t, n in seen if n == 2] == [299, 199, 99], "the three least noisy steps run the conditional alone"
+    assert not torch.equal(always, limited)
+    with pytest.raises(ValueError, match="guidance_until"):
+        SamplerConfig(guidance_until=1.5)
+
+
 def test_guidance_with_a_real_model_batches_named_tuples():
     eps_fn, cond, uncond = tiny_text_model()
     x, t = torch.randn(2, 1, 8, 8), torch.tensor([100, 900])

@@ -43,6 +43,7 @@ class DiffusionConfig:
     sampler: str = "ddim"  # default sampler: "ddim", "ddpm" or "dpm++2m"
     sample_steps: int = 20  # default number of denoising steps
     guidance: float = 4.0  # default classifier-free guidance scale (0: unguided, 1: conditional)
+    guidance_until: float = 0.0  # guide only at timesteps t >= this share of T (the last steps: conditional alone)
     grid_seeds: int = 6  # samples per prompt in the training grid
     mel_bands: int = 96  # sound: mel bands of the spectrogram the model draws (its height)
     mel_pool: int = 4  # sound: spectrogram frames (15.6 ms apart) averaged into one the model draws (2 s: 32 wide)
@@ -76,6 +77,8 @@ class DiffusionConfig:
             raise ValueError(f"unknown sampler {self.sampler!r}: choose one of {', '.join(SAMPLERS)}")
         if not (math.isfinite(self.guidance) and 0 <= self.guidance <= 30):
             raise ValueError(f"guidance must be between 0 and 30, got {self.guidance}")
+        if not 0.0 <= self.guidance_until <= 1.0:
+            raise ValueError(f"guidance_until is a share of the timesteps, from 0 to 1, not {self.guidance_until}")
         if self.vocab_size < 0:
             raise ValueError("vocab_size must be 0 (from the data) or more")
 
@@ -121,7 +124,8 @@ class DiffusionConfig:
     def sampler_config(self, **changes: Any) -> SamplerConfig:
         from playground.core.diffusion.samplers import SamplerConfig
 
-        fields = {"sampler": self.sampler, "steps": self.sample_steps, "guidance": self.guidance, **changes}
+        fields = {"sampler": self.sampler, "steps": self.sample_steps, "guidance": self.guidance,
+                  "guidance_until": self.guidance_until, **changes}
         return SamplerConfig(**fields)
 
     def to_dict(self) -> dict[str, Any]:
