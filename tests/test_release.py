@@ -62,6 +62,35 @@ def test_build_model_trains_its_recipe_and_writes_the_index(tmp_path, monkeypatc
     assert gen.card()["source"] == "first-names"
 
 
+def test_release_only_ships_a_finished_build_again_with_new_defaults(tmp_path, monkeypatch, capsys):
+    from playground.cli import build_cmd, main
+    from playground.core.paths import assets_dir
+
+    assets = tmp_path / "assets"
+    (assets / "datasets").mkdir(parents=True)
+    for f in ("index.json", "first_names.txt.gz"):
+        (assets / "datasets" / f).write_bytes((assets_dir() / "datasets" / f).read_bytes())
+    monkeypatch.setenv("PLAYGROUND_ASSETS", str(assets))
+    recipe = {**build_cmd.RECIPES["names"], "train": [*build_cmd.RECIPES["names"]["train"], "--preset", "tiny"]}
+    monkeypatch.setitem(build_cmd.RECIPES, "names", recipe)
+    work = str(tmp_path / "work")
+    assert main(["build-model", "names", "--work", work, "--device", "cpu"]) == 0
+    index = assets / "models" / "index.json"
+    wall, weights = json.loads(index.read_text())["models"][0]["wall_time"], load_checkpoint(assets / "models" / "names").networks
+    monkeypatch.setitem(build_cmd.RECIPES, "names", {**recipe, "sampling": {"sample_tokens": 33}})
+    assert main(["build-model", "names", "--release-only", "--work", work]) == 0
+    shipped = load_checkpoint(assets / "models" / "names")
+    assert shipped.model_config["sample_tokens"] == 33  # the tiny preset's is 20
+    assert all(torch.equal(shipped.networks["gpt"][k], v) for k, v in weights["gpt"].items())
+    assert json.loads(index.read_text())["models"][0]["wall_time"] == wall  # no training happened
+    monkeypatch.setitem(build_cmd.RECIPES, "names", {**recipe, "sampling": {"sample_tokens": 0}})
+    capsys.readouterr()
+    assert main(["build-model", "names", "--release-only", "--work", work]) == 2
+    assert "sample_tokens" in capsys.readouterr().err
+    assert load_checkpoint(assets / "models" / "names").model_config["sample_tokens"] == 33  # the shipped model is untouched
+    assert main(["build-model", "names", "--release-only", "--work", str(tmp_path / "nothing")]) == 2
+
+
 def test_build_model_resume_finishes_an_interrupted_recipe(tmp_path, monkeypatch, capsys):
     from playground.cli import build_cmd, main
     from playground.core.paths import assets_dir

@@ -55,6 +55,9 @@ def register(commands: Commands) -> None:
     build.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     build.add_argument("--resume", action="store_true",
                        help="continue an interrupted build from the checkpoint in --work instead of starting again")
+    build.add_argument("--release-only", action="store_true",
+                       help="no training: ship the finished build in --work again (after a recipe's sampling "
+                            "defaults changed); the index keeps the build's wall time")
     build.set_defaults(func=run_build)
 
 
@@ -68,7 +71,10 @@ def run_build(args: argparse.Namespace) -> int:
     work = Path(args.work or Path("runs") / f"build-{args.name}")
     command = [*recipe["train"], "--threads", str(args.threads), "--device", args.device, "--out", str(work)]
     resumed_at = None
-    if args.resume:  # finish the recipe's steps on its own schedule, as if the build had not stopped
+    if args.release_only:
+        if not (work / "checkpoint").is_dir():
+            raise UserError(f"--release-only: {work} holds no finished build; build it first")
+    elif args.resume:  # finish the recipe's steps on its own schedule, as if the build had not stopped
         try:
             resumed_at = read_meta(work / "checkpoint")["step"]
             config = json.loads((work / RUN_FILE).read_text(encoding="utf-8"))["config"]
@@ -81,18 +87,23 @@ def run_build(args: argparse.Namespace) -> int:
     else:
         command.append("--overwrite")
     started = time.monotonic()
-    code = main(command)
-    if code != 0:
-        raise UserError(f"training {args.name} failed (exit code {code}); see the lines above")
+    if not args.release_only:
+        code = main(command)
+        if code != 0:
+            raise UserError(f"training {args.name} failed (exit code {code}); see the lines above")
     seconds = time.monotonic() - started
     folder = assets_dir() / "models"
-    dest = release(work, folder / args.name, networks=recipe.get("networks"))
-    meta = read_meta(dest)
     index_path = folder / "index.json"
     try:
         index = json.loads(index_path.read_text(encoding="utf-8")) if index_path.exists() else {"models": []}
     except (OSError, ValueError) as exc:
         raise UserError(f"{index_path} is damaged ({exc}); delete it and build again") from None
+    try:
+        dest = release(work, folder / args.name, networks=recipe.get("networks"), model_changes=recipe.get("sampling"))
+    except ValueError as exc:
+        raise UserError(f"cannot ship {work}: {exc}") from None
+    meta = read_meta(dest)
+    before = next((m for m in index["models"] if m.get("name") == args.name), {})
     entry = {
         "name": args.name, "family": recipe["family"], "title": recipe["title"], "folder": args.name,
         "dataset": recipe["dataset"], "command": f"python -m playground build-model {args.name}",
@@ -101,6 +112,8 @@ def run_build(args: argparse.Namespace) -> int:
                      + (f", resumed at step {resumed_at}" if resumed_at is not None else ""),
         "steps": meta["step"],
     }
+    if args.release_only:
+        entry["wall_time"] = before.get("wall_time", "unknown (shipped again with --release-only)")
     index["models"] = [m for m in index["models"] if m.get("name") != args.name] + [entry]
     order = list(RECIPES)  # the app offers each family's models in this order: Shakespeare before the names
     index["models"].sort(key=lambda m: (order.index(m["name"]) if m.get("name") in order else len(order), m["name"]))
@@ -108,5 +121,6 @@ def run_build(args: argparse.Namespace) -> int:
 
     write_text_atomic(index_path, json.dumps(index, indent=1) + "\n")
     size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
-    print(f"built {args.name}: {meta['step']} steps in {seconds / 60:.1f} min; {dest} ({size / 2**20:.1f} MB)")
+    done = "shipped again" if args.release_only else f"built in {seconds / 60:.1f} min"
+    print(f"{args.name}: {meta['step']} steps, {done}; {dest} ({size / 2**20:.1f} MB)")
     return 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -34,14 +35,25 @@ def pick_snapshots(steps: list[int], keep: int) -> list[int]:
 
 
 def release(run: str | os.PathLike, dest: str | os.PathLike, *, networks: tuple[str, ...] | None = None,
-            snapshots: int = 3) -> Path:
+            snapshots: int = 3, model_changes: dict[str, Any] | None = None) -> Path:
     """Write the slim copy of run folder ``run`` to folder ``dest`` (replaced whole); returns ``dest``.
 
     Args:
         networks: the networks to keep (default: all the checkpoint has).
         snapshots: how many weight snapshots to keep besides the final weights.
+        model_changes: model settings to change in the copy, settings that do not
+            touch the weights (a diffusion model's default sampler and steps,
+            chosen by judging the trained model); checked by the family's config.
     """
     ckpt = load_checkpoint(run, with_optim=False)
+    if model_changes:
+        from playground.core import families
+
+        unknown = sorted(set(model_changes) - set(ckpt.model_config))
+        if unknown:
+            raise ValueError(f"a {ckpt.family} model has no setting {', '.join(unknown)}")
+        ckpt.model_config = {**ckpt.model_config, **model_changes}
+        families.get(ckpt.family).config_class.from_dict(ckpt.model_config)  # raises ValueError when out of range
     keep = networks or tuple(ckpt.networks)
     ckpt.networks = {name: _half(ckpt.networks[name]) for name in keep}
     ckpt.optimizers, ckpt.state = {}, {}
