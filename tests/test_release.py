@@ -87,6 +87,9 @@ def test_release_only_ships_a_finished_build_again_with_new_defaults(tmp_path, m
     capsys.readouterr()
     assert main(["build-model", "names", "--release-only", "--work", work]) == 2
     assert "sample_tokens" in capsys.readouterr().err
+    monkeypatch.setitem(build_cmd.RECIPES, "names", {**recipe, "sampling": {"guidance": 4.0}})
+    assert main(["build-model", "names", "--release-only", "--work", work]) == 2
+    assert "a gpt model has no setting guidance" in capsys.readouterr().err
     assert load_checkpoint(assets / "models" / "names").model_config["sample_tokens"] == 33  # the shipped model is untouched
     assert main(["build-model", "names", "--release-only", "--work", str(tmp_path / "nothing")]) == 2
 

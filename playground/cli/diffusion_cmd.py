@@ -45,7 +45,10 @@ def register(commands: Commands) -> None:
     bench.add_argument("--checkpoint", default="emoji", help="the model to sample from (default: the bundled emoji)")
     bench.add_argument("--sound-checkpoint", default="instruments",
                        help="the sound model to time one clip with, inversion included (default: the bundled one)")
+    bench.add_argument("--digits-checkpoint", default="digits",
+                       help="a second image model timed the same way (default: the bundled digits)")
     bench.add_argument("--dataset", default="mnist-5k", help="the data to time training on")
+    bench.add_argument("--rounds", type=int, default=3, help="timed runs of each; the medians are reported")
     bench.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda"))
     bench.add_argument("--json", action="store_true", help="print only the JSON object")
     bench.set_defaults(func=run_bench_diffusion)
@@ -137,19 +140,27 @@ def run_bench_diffusion(args: argparse.Namespace) -> int:
     from playground.core.training.bench import bare_steps_per_s
 
     def timed(gen: Any, n: int, make: Callable[[ImageRequest], Any]) -> tuple[ImageRequest, float]:
-        """Seconds for ``n`` items at the model's own defaults, after a small warm-up (first calls allocate)."""
+        """Median seconds for ``n`` items at the model's own defaults over ``--rounds`` runs, after a small warm-up
+        (first calls allocate); the median, because single runs on a shared machine vary by a third."""
+        from statistics import median
+
         request = ImageRequest(gen.prompts[0] if gen.prompts else "", n, gen.config.sample_steps, gen.config.sampler,
                                gen.config.guidance, 0)
         make(ImageRequest(request.prompt, 1, 2))
-        t0 = time.perf_counter()
-        make(request)
-        return request, time.perf_counter() - t0
+        times = []
+        for _ in range(args.rounds):
+            t0 = time.perf_counter()
+            make(request)
+            times.append(time.perf_counter() - t0)
+        return request, median(times)
 
     gen = load_model(args.checkpoint, args.device, "diffusion")
     sound = load_model(args.sound_checkpoint, args.device, "diffusion")
     if gen.kind != "image" or sound.kind != "audio":
         raise UserError("--checkpoint takes an image model and --sound-checkpoint a sound model")
     request, batch16 = timed(gen, 16, gen.generate)
+    digits = load_model(args.digits_checkpoint, args.device, "diffusion")
+    digits_request, digits16 = timed(digits, 16, digits.generate)
     _, clip = timed(sound, 1, sound.generate_audio)
     family = families.get("diffusion")
     dataset = load_bundled(args.dataset)
@@ -160,6 +171,8 @@ def run_bench_diffusion(args: argparse.Namespace) -> int:
                "sampler": request.sampler, "sampling_steps": request.steps, "guidance": request.guidance,
                "train_steps_per_s": round(rate, 3), "train_dataset": args.dataset, "train_batch": settings.run.batch_size,
                "audio_clip_seconds": round(clip, 3), "audio_model": str(args.sound_checkpoint),
-               "audio_sampling_steps": sound.config.sample_steps}
+               "audio_sampling_steps": sound.config.sample_steps, "rounds": args.rounds,
+               "digits_batch16_seconds": round(digits16, 3), "digits_model": str(args.digits_checkpoint),
+               "digits_sampling_steps": digits_request.steps}
     print(json.dumps(figures, indent=None if args.json else 2))
     return 0

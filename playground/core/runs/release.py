@@ -47,13 +47,16 @@ def release(run: str | os.PathLike, dest: str | os.PathLike, *, networks: tuple[
     """
     ckpt = load_checkpoint(run, with_optim=False)
     if model_changes:
+        import dataclasses
+
         from playground.core import families
 
-        unknown = sorted(set(model_changes) - set(ckpt.model_config))
+        config_class = families.get(ckpt.family).config_class
+        unknown = sorted(set(model_changes) - {f.name for f in dataclasses.fields(config_class)})
         if unknown:
             raise ValueError(f"a {ckpt.family} model has no setting {', '.join(unknown)}")
         ckpt.model_config = {**ckpt.model_config, **model_changes}
-        families.get(ckpt.family).config_class.from_dict(ckpt.model_config)  # raises ValueError when out of range
+        config_class.from_dict(ckpt.model_config)  # raises ValueError when out of range
     keep = networks or tuple(ckpt.networks)
     ckpt.networks = {name: _half(ckpt.networks[name]) for name in keep}
     ckpt.optimizers, ckpt.state = {}, {}
