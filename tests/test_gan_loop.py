@@ -336,8 +336,12 @@ def test_stop_ends_a_running_run_within_a_second_and_saves_where_it_stopped(tmp_
     assert load_checkpoint(tmp_path).step == result[0].step
 
 
-def test_nan_rolls_the_networks_back_to_the_last_good_step(tmp_path, monkeypatch):
-    from playground.core.training import gan_procedure
+@pytest.mark.parametrize("ratio, good_step", [(0, 4), (10**9, 0)])
+def test_nan_rolls_the_networks_back_to_the_last_good_step(tmp_path, monkeypatch, ratio, good_step):
+    # ratio 0 copies the state at every logged step; a huge one only at the start (the copy's cost rule)
+    from playground.core.training import gan_procedure, loop
+
+    monkeypatch.setattr(loop, "ROLLBACK_COST_RATIO", ratio)
 
     real_step = gan_procedure.GANProcedure.step
     calls = {"n": 0}
@@ -357,10 +361,13 @@ def test_nan_rolls_the_networks_back_to_the_last_good_step(tmp_path, monkeypatch
     gen = train_gan_job(bars(), "tiny", steps=50, metrics_every=1, ema_decay=0.0, out_dir=tmp_path)(control)
     for event in gen:
         if isinstance(event, Status) and event.level == "error":
-            assert "rolled back to step 4" in event.message and control.paused
+            assert f"rolled back to step {good_step}" in event.message and control.paused
             control.stop()
+    if good_step == 0:  # back before the first step: stopping there writes nothing
+        assert not (tmp_path / "checkpoint" / "meta.json").exists()
+        return
     saved = load_checkpoint(tmp_path)
-    assert saved.step == 4
+    assert saved.step == good_step
     assert all(torch.isfinite(p).all() for p in saved.networks["g"].values())
 
 
