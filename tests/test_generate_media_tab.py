@@ -55,6 +55,7 @@ def _idle(section) -> bool:
 
 def test_prompt_draw_and_scrub_the_filmstrip(qtbot, images):
     c = images.controls
+    assert "above 30% noise" in c.picker.card.text()  # the model card says where guidance stops
     c.prompt.prompt.clear()
     qtbot.keyClicks(c.prompt.prompt, "a handwritten 7")
     c.form.steps.setValue(6)

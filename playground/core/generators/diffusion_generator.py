@@ -208,4 +208,5 @@ class DiffusionGenerator:
                 "elapsed_s": float(ck.extra.get("elapsed", float("nan"))),
                 "loss": ck.history.last("loss"), "vocabulary": self.tokenizer.vocab_size,
                 "image": "x".join(str(v) for v in self.shape), "parameters": sum(p.numel() for p in self.net.parameters()),
-                "data_sha256": ck.extra.get("data_sha256", ""), "path": str(ck.path)}
+                "data_sha256": ck.extra.get("data_sha256", ""), "path": str(ck.path),
+                "guidance_until": self.config.guidance_until}
