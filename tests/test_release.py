@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 
 from playground.core import families
@@ -41,16 +42,22 @@ def test_release_keeps_what_generation_needs_at_half_the_size(tmp_path):
     assert load_generator(shipped, "cpu", snapshot=3).checkpoint.step == 3
 
 
-def test_build_model_trains_its_recipe_and_writes_the_index(tmp_path, monkeypatch, capsys):
-    from playground.cli import build_cmd, main
-
-    assets = tmp_path / "assets"
-    (assets / "datasets").mkdir(parents=True)
+@pytest.fixture
+def assets(tmp_path, monkeypatch):
+    """An assets folder with the first names and no models, in place of the real one."""
     from playground.core.paths import assets_dir
 
+    folder = tmp_path / "assets"
+    (folder / "datasets").mkdir(parents=True)
     for f in ("index.json", "first_names.txt.gz"):
-        (assets / "datasets" / f).write_bytes((assets_dir() / "datasets" / f).read_bytes())
-    monkeypatch.setenv("PLAYGROUND_ASSETS", str(assets))
+        (folder / "datasets" / f).write_bytes((assets_dir() / "datasets" / f).read_bytes())
+    monkeypatch.setenv("PLAYGROUND_ASSETS", str(folder))
+    return folder
+
+
+def test_build_model_trains_its_recipe_and_writes_the_index(tmp_path, monkeypatch, capsys, assets):
+    from playground.cli import build_cmd, main
+
     monkeypatch.setitem(build_cmd.RECIPES, "names", {**build_cmd.RECIPES["names"],
                                                      "train": [*build_cmd.RECIPES["names"]["train"], "--preset", "tiny"]})
     assert main(["build-model", "names", "--work", str(tmp_path / "work"), "--device", "cpu"]) == 0
@@ -62,15 +69,9 @@ def test_build_model_trains_its_recipe_and_writes_the_index(tmp_path, monkeypatc
     assert gen.card()["source"] == "first-names"
 
 
-def test_release_only_ships_a_finished_build_again_with_new_defaults(tmp_path, monkeypatch, capsys):
+def test_release_only_ships_a_finished_build_again_with_new_defaults(tmp_path, monkeypatch, capsys, assets):
     from playground.cli import build_cmd, main
-    from playground.core.paths import assets_dir
 
-    assets = tmp_path / "assets"
-    (assets / "datasets").mkdir(parents=True)
-    for f in ("index.json", "first_names.txt.gz"):
-        (assets / "datasets" / f).write_bytes((assets_dir() / "datasets" / f).read_bytes())
-    monkeypatch.setenv("PLAYGROUND_ASSETS", str(assets))
     recipe = {**build_cmd.RECIPES["names"], "train": [*build_cmd.RECIPES["names"]["train"], "--preset", "tiny"]}
     monkeypatch.setitem(build_cmd.RECIPES, "names", recipe)
     work = str(tmp_path / "work")
@@ -94,15 +95,8 @@ def test_release_only_ships_a_finished_build_again_with_new_defaults(tmp_path, m
     assert main(["build-model", "names", "--release-only", "--work", str(tmp_path / "nothing")]) == 2
 
 
-def test_build_model_resume_finishes_an_interrupted_recipe(tmp_path, monkeypatch, capsys):
+def test_build_model_resume_finishes_an_interrupted_recipe(tmp_path, monkeypatch, capsys, assets):
     from playground.cli import build_cmd, main
-    from playground.core.paths import assets_dir
-
-    assets = tmp_path / "assets"
-    (assets / "datasets").mkdir(parents=True)
-    for f in ("index.json", "first_names.txt.gz"):
-        (assets / "datasets" / f).write_bytes((assets_dir() / "datasets" / f).read_bytes())
-    monkeypatch.setenv("PLAYGROUND_ASSETS", str(assets))
     recipe = [*build_cmd.RECIPES["names"]["train"], "--preset", "tiny"]
     monkeypatch.setitem(build_cmd.RECIPES, "names", {**build_cmd.RECIPES["names"], "train": recipe})
     work = tmp_path / "work"
