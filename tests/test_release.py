@@ -97,6 +97,7 @@ def test_release_only_ships_a_finished_build_again_with_new_defaults(tmp_path, m
 
 def test_build_model_resume_finishes_an_interrupted_recipe(tmp_path, monkeypatch, capsys, assets):
     from playground.cli import build_cmd, main
+
     recipe = [*build_cmd.RECIPES["names"]["train"], "--preset", "tiny"]
     monkeypatch.setitem(build_cmd.RECIPES, "names", {**build_cmd.RECIPES["names"], "train": recipe})
     work = tmp_path / "work"

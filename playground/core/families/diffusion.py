@@ -36,7 +36,7 @@ PRESETS: dict[str, Settings] = {
                      _run(steps=6, batch_size=4, warmup_steps=0, metrics_every=1, samples_every=3, checkpoint_every=0)),
     "default": Settings(DiffusionConfig(), _run()),
     "digits": Settings(DiffusionConfig(), _run(steps=4000, samples_every=500, checkpoint_every=1000)),
-    "emoji": Settings(DiffusionConfig(), _run(steps=3000, samples_every=500, checkpoint_every=1000)),
+    "emoji": Settings(DiffusionConfig(), _run(steps=6000, samples_every=500, checkpoint_every=1000)),
     "instruments": Settings(DiffusionConfig(), _run(steps=3000, batch_size=32, samples_every=500,
                                                    checkpoint_every=1000)),
     "large": Settings(DiffusionConfig(width=32), _run(steps=12_000, samples_every=500, checkpoint_every=1000)),
