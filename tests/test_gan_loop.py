@@ -383,3 +383,16 @@ def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path):
     for net in ("g", "d", "g_ema"):
         for name, weight in a.networks[net].items():
             assert torch.equal(weight, b.networks[net][name]), (net, name)
+
+
+def test_samples_and_checkpoints_keep_their_cadence_when_metrics_are_rarer(tmp_path):
+    # metrics every 4 steps must not swallow samples every 6 or checkpoints every 9
+    from playground.core.events import CheckpointSaved
+
+    _, events = collect(train_gan_job(bars(), "tiny", steps=18, metrics_every=4, samples_every=6,
+                                      checkpoint_every=9, out_dir=tmp_path))
+    grids = [e.step for e in events if isinstance(e, ImageGrid)]
+    saved = [e.step for e in events if isinstance(e, CheckpointSaved)]
+    metrics = [e.step for e in events if isinstance(e, Metrics)]
+    assert grids == [6, 12, 18] and saved == [9, 18]
+    assert {4, 8, 16} <= set(metrics) and {6, 9, 12} <= set(metrics)

@@ -192,7 +192,9 @@ class _Run:
                 counts[k] = counts.get(k, 0) + 1
             self.train_time += time.monotonic() - t0
             forced = part != trainer.parts[0] or control.paused
-            log = forced or step % cfg.metrics_every == 0 or step == end
+            # samples, snapshots and checkpoints fall on logged steps, whatever their cadences
+            log = (forced or step % cfg.metrics_every == 0 or step % cfg.samples_every == 0 or step == end
+                   or (cfg.checkpoint_every and step % cfg.checkpoint_every == 0))
             # On the CPU reading a loss costs nothing; on CUDA only read at the log cadence.
             if (log or self.device.type == "cpu") and not all(math.isfinite(float(v)) for v in sums.values()):
                 bad = sorted(k for k, v in sums.items() if not math.isfinite(float(v)))
