@@ -69,6 +69,7 @@ def register(commands: Commands) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     from playground.cli import main
+    from playground.core import families
     from playground.core.paths import assets_dir
     from playground.core.runs.checkpoint import RUN_FILE, read_meta
     from playground.core.runs.release import release
@@ -105,7 +106,8 @@ def run_build(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         raise UserError(f"{index_path} is damaged ({exc}); delete it and build again") from None
     try:
-        dest = release(work, folder / args.name, networks=recipe.get("networks"), model_changes=recipe.get("sampling"))
+        dest = release(work, folder / args.name, networks=recipe.get("networks"), model_changes=recipe.get("sampling"),
+                       config_class=families.get(recipe["family"]).config_class)
     except ValueError as exc:
         raise UserError(f"cannot ship {work}: {exc}") from None
     meta = read_meta(dest)

@@ -9,6 +9,7 @@ run's weight snapshots are kept, so time travel works on bundled models too.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from pathlib import Path
@@ -35,7 +36,7 @@ def pick_snapshots(steps: list[int], keep: int) -> list[int]:
 
 
 def release(run: str | os.PathLike, dest: str | os.PathLike, *, networks: tuple[str, ...] | None = None,
-            snapshots: int = 3, model_changes: dict[str, Any] | None = None) -> Path:
+            snapshots: int = 3, model_changes: dict[str, Any] | None = None, config_class: Any = None) -> Path:
     """Write the slim copy of run folder ``run`` to folder ``dest`` (replaced whole); returns ``dest``.
 
     Args:
@@ -43,15 +44,14 @@ def release(run: str | os.PathLike, dest: str | os.PathLike, *, networks: tuple[
         snapshots: how many weight snapshots to keep besides the final weights.
         model_changes: model settings to change in the copy, settings that do not
             touch the weights (a diffusion model's default sampler and steps,
-            chosen by judging the trained model); checked by the family's config.
+            chosen by judging the trained model).
+        config_class: the family's model config dataclass, which checks
+            ``model_changes`` (ValueError for a setting it lacks or a bad value).
     """
     ckpt = load_checkpoint(run, with_optim=False)
     if model_changes:
-        import dataclasses
-
-        from playground.core import families
-
-        config_class = families.get(ckpt.family).config_class
+        if config_class is None:
+            raise ValueError("changing a model's settings needs its family's config class to check them")
         unknown = sorted(set(model_changes) - {f.name for f in dataclasses.fields(config_class)})
         if unknown:
             raise ValueError(f"a {ckpt.family} model has no setting {', '.join(unknown)}")
