@@ -26,6 +26,14 @@ follows is the question. Output: per prompt the share with the asked colour
 and shape, and the means over seen and unseen prompts; with ``--copies`` the
 median distance from a generated image to its nearest training image next to
 the median distance between a training image and its nearest other one.
+
+``--background border`` measures the shape against each image's own
+background (the median of its outer two pixels) instead of against white. A
+model whose backgrounds come out tinted (a light cyan behind a red heart)
+fails the strict judge on shape and colour, because the tint counts as
+foreground. The border judge measures the shape and its colour alone. The
+tint itself is reported either way as ``background_off_white``: how far each
+image's background is from white, in levels of its farthest channel.
 """
 
 from __future__ import annotations
@@ -50,11 +58,24 @@ SEEN = ("red heart", "blue heart", "green heart", "yellow heart", "purple heart"
         "large orange diamond", "large blue diamond")
 UNSEEN = ("purple diamond", "green diamond", "red diamond", "yellow diamond", "pink circle", "pink square")
 INK = 40  # a pixel is foreground when some channel is this far below white
+BACKGROUND = {"from": "white"}  # or "border": far from the image's own background (--background border)
+
+
+def border_colour(images: np.ndarray) -> np.ndarray:
+    """N x 3: the median colour of each image's outer two pixels (its background)."""
+    n = len(images)
+    ring = np.concatenate([images[:, :2].reshape(n, -1, 3), images[:, -2:].reshape(n, -1, 3),
+                           images[:, 2:-2, :2].reshape(n, -1, 3), images[:, 2:-2, -2:].reshape(n, -1, 3)], axis=1)
+    return np.median(ring, axis=1)
 
 
 def foreground(images: np.ndarray) -> np.ndarray:
-    """N x H x W bool: pixels that are not (near) white."""
-    return (255 - images.astype(np.int16)).max(axis=-1) >= INK
+    """N x H x W bool: pixels that are not (near) white, or with ``--background border`` not (near) the
+    image's own background colour (a tinted background then does not count as the shape)."""
+    pixels = images.astype(np.int16)
+    if BACKGROUND["from"] == "border":
+        return np.abs(pixels - border_colour(images)[:, None, None].astype(np.int16)).max(axis=-1) >= INK
+    return (255 - pixels).max(axis=-1) >= INK
 
 
 def mean_colour(images: np.ndarray) -> np.ndarray:
@@ -98,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--checkpoint", default="emoji", help="a diffusion checkpoint, run folder or bundled model name")
     parser.add_argument("--n", type=int, default=16, help="images per prompt")
+    parser.add_argument("--background", choices=("white", "border"), default="white",
+                        help="foreground: far from white (strict), or far from each image's own border colour")
     parser.add_argument("--steps", type=int, help="sampling steps (default: the model's)")
     parser.add_argument("--sampler", choices=("ddpm", "ddim", "dpm++2m"), help="(default: the model's)")
     parser.add_argument("--guidance", type=float, help="(default: the model's)")
@@ -117,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     captions = [str(c) for c in data.captions]
     colours, shapes = references(train, captions)
     # The references must tell the training shapes apart, or the figures below mean nothing.
+    BACKGROUND["from"] = args.background
     check = [i for i, c in enumerate(captions) if any(re.fullmatch(rf"{w} (heart|circle|square)", c) for w in COLOURS)]
     ref_colour, ref_shape = judge(train[check], colours, shapes)
     truth = [captions[i].split() for i in check]
@@ -127,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     steps, sampler = args.steps or cfg.sample_steps, args.sampler or cfg.sampler
     guidance = cfg.guidance if args.guidance is None else args.guidance
     report: dict = {"checkpoint": str(args.checkpoint), "sampler": sampler, "steps": steps, "guidance": guidance,
-                    "guidance_until": cfg.guidance_until,
+                    "guidance_until": cfg.guidance_until, "background": args.background,
                     "n": args.n,
                     "judge_on_training_shapes": {
                         "colour": round(float(np.mean([c == t[0] for c, t in zip(ref_colour, truth)])), 3),
@@ -149,6 +173,11 @@ def main(argv: list[str] | None = None) -> int:
         report[group] = rows
         report[f"{group}_colour_mean"] = round(float(np.mean([r["colour"] for r in rows.values()])), 3)
         report[f"{group}_shape_mean"] = round(float(np.mean([r["shape"] for r in rows.values()])), 3)
+    tint = (255 - border_colour(np.concatenate(drawn))).max(axis=-1)  # how far each background is from white
+    report["background_off_white"] = {"median_levels": round(float(np.median(tint)), 1),
+                                      "share_within_ink": round(float((tint < INK).mean()), 3),
+                                      "training_median_levels": round(float(np.median(
+                                          (255 - border_colour(train)).max(axis=-1))), 1)}
     if args.copies:
         from playground.core.metrics.nearest import copying_report
 
