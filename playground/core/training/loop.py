@@ -57,13 +57,13 @@ from playground.core.jobs import Job, JobCancelled, JobControl
 from playground.core.runs.checkpoint import SUBFOLDER, Checkpoint, save_checkpoint
 from playground.core.runs.history import MetricHistory, SampleHistory
 from playground.core.runs.snapshots import save_snapshot, snapshot_due
+from playground.core.training.run_config import RunConfig, lr_key
+from playground.core.training.trainer import Trainer, check_part
 
 # The state a NaN rolls back to is copied at a metrics step once training has run this many times as
 # long as the last copy took: at most 0.5% of the time goes to copying (5 ms a copy for the default
 # GPT, so every ~1 s instead of every 10 steps), and a rollback loses about a second of training.
 ROLLBACK_COST_RATIO = 200
-from playground.core.training.run_config import RunConfig, lr_key
-from playground.core.training.trainer import Trainer, check_part
 
 MakeTrainer = Callable[[torch.device], Trainer]
 
@@ -102,6 +102,24 @@ def train_job(make_trainer: MakeTrainer, run: RunConfig, *, family: str, model_c
         return (yield from state.run(control))
 
     return job
+
+
+class _GoodState:
+    """The last known-good state of a run's trainer, copied at most as often as ``ROLLBACK_COST_RATIO`` allows."""
+
+    def __init__(self, trainer: Trainer, step: int, train_time: float) -> None:
+        self.trainer = trainer
+        self._copy(step, train_time)
+
+    def _copy(self, step: int, train_time: float) -> None:
+        t0 = time.monotonic()
+        self.state, self.step = self.trainer.snapshot(), step
+        self.cost, self.at = time.monotonic() - t0, train_time
+
+    def refresh(self, step: int, train_time: float) -> None:
+        """Copy the state at ``step`` if training has run long enough since the last copy."""
+        if train_time - self.at >= ROLLBACK_COST_RATIO * self.cost:
+            self._copy(step, train_time)
 
 
 class _Run:
@@ -150,9 +168,7 @@ class _Run:
         counts: dict[str, int] = {}
         active_alerts: set[str] = set()
         last_values: dict[str, float] = {}
-        t0 = time.monotonic()
-        snapshot, snapshot_step = trainer.snapshot(), step  # the last known-good state
-        snapshot_cost, snapshot_at = time.monotonic() - t0, self.train_time
+        good = _GoodState(trainer, step, self.train_time)  # what a NaN rolls back to
         window_t, window_steps, window_items, rate, item_rate = time.monotonic(), 0, 0, math.nan, math.nan
         once: list[str] = []
         checkpoint_path: str | None = None
@@ -198,12 +214,12 @@ class _Run:
             # On the CPU reading a loss costs nothing; on CUDA only read at the log cadence.
             if (log or self.device.type == "cpu") and not all(math.isfinite(float(v)) for v in sums.values()):
                 bad = sorted(k for k, v in sums.items() if not math.isfinite(float(v)))
-                trainer.restore(snapshot)
-                failed_at, step = step, snapshot_step
+                trainer.restore(good.state)
+                failed_at, step = step, good.step
                 sums, counts = {}, {}
                 control.pause()
                 yield Status(f"{', '.join(bad)} became NaN at step {failed_at}: {trainer.nan_hint()}. "
-                             f"Training is paused. The networks were rolled back to step {snapshot_step}.", "error")
+                             f"Training is paused. The networks were rolled back to step {good.step}.", "error")
                 continue
             if not log:
                 continue
@@ -222,10 +238,7 @@ class _Run:
             values.update({lr_key(name): lr for name, lr in trainer.learning_rates().items()})
             values.update({"steps_per_s": rate, f"{trainer.item_noun}_per_s": item_rate, "epoch": trainer.epoch(),
                            "elapsed": elapsed, "eta": eta, "memory_mb": memory_mb(self.device)})
-            if self.train_time - snapshot_at >= ROLLBACK_COST_RATIO * snapshot_cost:  # copying costs <= 1/200 of training
-                t0 = time.monotonic()
-                snapshot, snapshot_step = trainer.snapshot(), step
-                snapshot_cost, snapshot_at = time.monotonic() - t0, self.train_time
+            good.refresh(step, self.train_time)
             views = []
             if forced or step % cfg.samples_every == 0 or step == end:
                 observed, views = trainer.observe(step, keep=not forced)
