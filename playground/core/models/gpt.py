@@ -86,7 +86,7 @@ class KVCache:
     keep: int  # tokens a full window keeps when it restarts, 0 to block_size - 1
     length: int = 0  # tokens in the window now
     restarts: int = 0  # how many times the window restarted
-    weights: list = field(default_factory=list)  # per layer: a copy of the block's parameters, taken by new_cache
+    weights: list = field(default_factory=list)  # per layer: the block's parameters for the step, taken by new_cache
     head: torch.Tensor | None = None  # C x V: the output matrix transposed, taken by new_cache
 
 
@@ -100,8 +100,8 @@ class CausalSelfAttention(nn.Module):
 
     def _qkv(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         n, t, c = x.shape
-        qkv = F.linear(x, self.c_attn.weight, self.c_attn.bias)
-        q, k, v = qkv.view(n, t, 3, self.n_head, c // self.n_head).permute(2, 0, 3, 1, 4).unbind(0)  # each N x H x T x D
+        qkv = self.c_attn(x).view(n, t, 3, self.n_head, c // self.n_head).permute(2, 0, 3, 1, 4)  # 3 x N x H x T x D
+        q, k, v = qkv.unbind(0)
         return q, k, v
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -143,19 +143,15 @@ class Block(nn.Module):
         return x + self.mlp(self.ln_2(x))
 
     def step_weights(self) -> _StepWeights:
-        """A copy of this block's parameters for ``_block_step``, matrices stored transposed."""
+        """This block's parameters for ``_block_step``: the matrices as transposed copies, the rest as they are."""
         attn, mlp = self.attn, self.mlp
 
         def t(w: torch.Tensor) -> torch.Tensor:
             return w.detach().t().contiguous()
 
-        def same(b: torch.Tensor | None) -> torch.Tensor | None:
-            return None if b is None else b.detach().clone()
-
-        return _StepWeights(same(self.ln_1.weight), same(self.ln_1.bias), self.ln_1.eps, t(attn.c_attn.weight),
-                            same(attn.c_attn.bias), t(attn.c_proj.weight), same(attn.c_proj.bias), same(self.ln_2.weight),
-                            same(self.ln_2.bias), t(mlp.c_fc.weight), same(mlp.c_fc.bias), t(mlp.c_proj.weight),
-                            same(mlp.c_proj.bias), attn.n_head)
+        return _StepWeights(self.ln_1.weight, self.ln_1.bias, self.ln_1.eps, t(attn.c_attn.weight), attn.c_attn.bias,
+                            t(attn.c_proj.weight), attn.c_proj.bias, self.ln_2.weight, self.ln_2.bias,
+                            t(mlp.c_fc.weight), mlp.c_fc.bias, t(mlp.c_proj.weight), mlp.c_proj.bias, attn.n_head)
 
 
 class _StepWeights(NamedTuple):
@@ -263,9 +259,9 @@ class GPT(nn.Module):
         """An empty cache for ``forward_step``, on ``device`` (default: the model's).
 
         ``keep`` (default ``default_keep(block_size)``) is how many tokens a full
-        window keeps when it restarts; see ``context_window``. The cache keeps a
-        copy of the weights as they are now (transposed, for the one-token
-        step): a model trained further needs a new cache.
+        window keeps when it restarts; see ``context_window``. The cache keeps
+        transposed copies of the weight matrices as they are now (for the
+        one-token step): a model trained further needs a new cache.
         """
         cfg = self.config
         keep = default_keep(cfg.block_size) if keep is None else keep
