@@ -111,7 +111,6 @@ def run_build(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UserError(f"cannot ship {work}: {exc}") from None
     meta = read_meta(dest)
-    before = next((m for m in index["models"] if m.get("name") == args.name), {})
     entry = {
         "name": args.name, "family": recipe["family"], "title": recipe["title"], "folder": args.name,
         "dataset": recipe["dataset"], "command": f"python -m playground build-model {args.name}",
@@ -120,7 +119,8 @@ def run_build(args: argparse.Namespace) -> int:
                      + (f", resumed at step {resumed_at}" if resumed_at is not None else ""),
         "steps": meta["step"],
     }
-    if args.release_only:
+    if args.release_only:  # no training now: the build's own time stands
+        before = next((m for m in index["models"] if m.get("name") == args.name), {})
         entry["wall_time"] = before.get("wall_time", "unknown (shipped again with --release-only)")
     index["models"] = [m for m in index["models"] if m.get("name") != args.name] + [entry]
     order = list(RECIPES)  # the app offers each family's models in this order: Shakespeare before the names

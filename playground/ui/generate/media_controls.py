@@ -91,8 +91,9 @@ class MediaControls(QWidget):
         rows = [("Trained on", str(card.get("source") or "unknown data")), ("For", trained_for(card))]
         if math.isfinite(loss):
             rows.append(("Last loss", f"{loss:.4f}"))
-        if float(card.get("guidance_until") or 0) > 0:
-            rows.append(("Guidance", f"on the steps above {float(card['guidance_until']):.0%} noise; "
+        until = float(card.get("guidance_until") or 0)
+        if until > 0:
+            rows.append(("Guidance", f"on the steps above {until:.0%} noise; "
                                      "the last ones follow the prompt unguided (half the work)"))
         return rows
 
