@@ -58,7 +58,6 @@ SEEN = ("red heart", "blue heart", "green heart", "yellow heart", "purple heart"
         "large orange diamond", "large blue diamond")
 UNSEEN = ("purple diamond", "green diamond", "red diamond", "yellow diamond", "pink circle", "pink square")
 INK = 40  # a pixel is foreground when some channel is this far below white
-BACKGROUND = {"from": "white"}  # or "border": far from the image's own background (--background border)
 
 
 def border_colour(images: np.ndarray) -> np.ndarray:
@@ -69,18 +68,18 @@ def border_colour(images: np.ndarray) -> np.ndarray:
     return np.median(ring, axis=1)
 
 
-def foreground(images: np.ndarray) -> np.ndarray:
-    """N x H x W bool: pixels that are not (near) white, or with ``--background border`` not (near) the
+def foreground(images: np.ndarray, background: str = "white") -> np.ndarray:
+    """N x H x W bool: pixels that are not (near) white, or with ``background="border"`` not (near) the
     image's own background colour (a tinted background then does not count as the shape)."""
     pixels = images.astype(np.int16)
-    if BACKGROUND["from"] == "border":
+    if background == "border":
         return np.abs(pixels - border_colour(images)[:, None, None].astype(np.int16)).max(axis=-1) >= INK
     return (255 - pixels).max(axis=-1) >= INK
 
 
-def mean_colour(images: np.ndarray) -> np.ndarray:
+def mean_colour(images: np.ndarray, background: str = "white") -> np.ndarray:
     """N x 3 mean RGB of each image's foreground (white where an image has none)."""
-    mask = foreground(images)[..., None]
+    mask = foreground(images, background)[..., None]
     total = (images.astype(np.float64) * mask).sum(axis=(1, 2))
     count = mask.sum(axis=(1, 2))
     return np.where(count > 0, total / np.maximum(count, 1), 255.0)
@@ -102,12 +101,13 @@ def references(images: np.ndarray, captions: list[str]) -> tuple[dict[str, np.nd
     return colours, shapes
 
 
-def judge(images: np.ndarray, colours: dict[str, np.ndarray], shapes: dict[str, np.ndarray]) -> tuple[list, list]:
+def judge(images: np.ndarray, colours: dict[str, np.ndarray], shapes: dict[str, np.ndarray],
+          background: str = "white") -> tuple[list, list]:
     names = list(colours)
     table = np.stack([colours[n] for n in names])
-    rgb = mean_colour(images)
+    rgb = mean_colour(images, background)
     said_colour = [names[i] for i in np.linalg.norm(rgb[:, None] - table[None], axis=-1).argmin(axis=1)]
-    masks = foreground(images)
+    masks = foreground(images, background)
     said_shape = []
     for mask in masks:
         iou = {s: (mask & ref).sum() / max((mask | ref).sum(), 1) for s, ref in shapes.items()}
@@ -140,9 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     captions = [str(c) for c in data.captions]
     colours, shapes = references(train, captions)
     # The references must tell the training shapes apart, or the figures below mean nothing.
-    BACKGROUND["from"] = args.background
     check = [i for i, c in enumerate(captions) if any(re.fullmatch(rf"{w} (heart|circle|square)", c) for w in COLOURS)]
-    ref_colour, ref_shape = judge(train[check], colours, shapes)
+    ref_colour, ref_shape = judge(train[check], colours, shapes, args.background)
     truth = [captions[i].split() for i in check]
     gen = load_generator(args.checkpoint, "cpu")
     if args.guidance_until is not None:
@@ -166,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             shape = next(w for w in reversed(words) if w in SHAPES)
             images = gen.generate(ImageRequest(prompt, args.n, steps, sampler, guidance, seed=seed)).images
             drawn.append(images)
-            said_colour, said_shape = judge(images, colours, shapes)
+            said_colour, said_shape = judge(images, colours, shapes, args.background)
             rows[prompt] = {"colour": round(float(np.mean([c == colour for c in said_colour])), 3),
                             "shape": round(float(np.mean([s == shape for s in said_shape])), 3),
                             "colours_seen": {c: said_colour.count(c) for c in sorted(set(said_colour))}}
