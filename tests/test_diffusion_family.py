@@ -124,3 +124,12 @@ def test_uncaptioned_images_are_refused_with_a_message():
     assert families.for_data(frozenset({"images", "labelled_images"})) == [families.get("gan")]
     with pytest.raises(ValueError, match="captioned images"):
         collect(session_job(DIFFUSION, bare, DIFFUSION.preset("tiny")))
+
+
+def test_a_model_saved_before_guidance_until_still_guides_every_step():
+    from playground.core.models.diffusion_config import DiffusionConfig
+
+    saved = DiffusionConfig().to_dict()
+    del saved["guidance_until"]  # as every model saved before the setting existed
+    assert DiffusionConfig.from_dict(saved).guidance_until == 0.0
+    assert DiffusionConfig().guidance_until == 0.3  # new models: the judged default

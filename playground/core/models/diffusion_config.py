@@ -26,6 +26,10 @@ PREDICTIONS = ("eps", "v")
 SAMPLERS = ("ddim", "ddpm", "dpm++2m")
 
 
+# Settings added after models were saved without them, with the meaning those models had: guidance on every step.
+ADDED_SETTINGS = {"guidance_until": 0.0}
+
+
 @dataclass(frozen=True)
 class DiffusionConfig:
     width: int = 16  # UNet feature channels at full resolution
@@ -135,5 +139,6 @@ class DiffusionConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DiffusionConfig:
-        """Inverse of ``to_dict``; unknown or mistyped fields raise ``ValueError``."""
-        return config_from_dict(cls, data, "diffusion")
+        """Inverse of ``to_dict``; unknown or mistyped fields raise ``ValueError``. A field the file lacks
+        takes its old meaning (``ADDED_SETTINGS``), so an older model samples as it did when it was saved."""
+        return config_from_dict(cls, data, "diffusion", ADDED_SETTINGS)
