@@ -4,8 +4,10 @@ A caption names an instrument and a note in scientific pitch notation, sometimes
 loudness: "a flute playing A4", "cello, C3, soft", "A4 on a flute". ``caption_for``
 writes them (the asset build uses it); ``parse_caption`` reads a prompt back into
 (instrument, MIDI note, loudness) and lists what it could not use, so the keyboard
-strip and the evaluation can say exactly what is wrong with a prompt. The text
-encoder learns from the captions themselves; this parser is not part of the model.
+strip and the evaluation can say exactly what is wrong with a prompt. The model
+reads only ``caption_midi``: the one note a caption names, which a sound model
+also sees drawn as a tone (``playground.core.models.diffusion_net``); the
+instrument and the loudness it learns from the caption's words.
 """
 
 from __future__ import annotations
@@ -87,6 +89,21 @@ class NotePrompt:
     def message(self) -> str:
         """All problems on one line ("" when there are none)."""
         return "; ".join(self.problems)
+
+
+def caption_midi(text: str) -> int | None:
+    """The one note a caption names, as a MIDI number ("a flute playing A4" -> 69); None for none or several.
+
+    Unlike ``parse_caption`` it needs no instrument: any caption ("a dog barking",
+    "wind chimes, C5") is read, and only its note name is taken.
+    """
+    notes = set()
+    for word in re.split(r"[\s,;:.!?()\"]+", text.strip()):
+        try:
+            notes.add(parse_note(word))
+        except ValueError:
+            pass
+    return notes.pop() if len(notes) == 1 else None
 
 
 def _phrases(instruments: Sequence[str]) -> dict[tuple[str, ...], str]:

@@ -173,9 +173,8 @@ class DiffusionGenerator:
 
     def _sample(self, request: ImageRequest, prompts: list[str], start: torch.Tensor, on_step, cancel, seed: int) -> torch.Tensor:
         batch = encode_captions(self.tokenizer, prompts, self.config.max_caption)
-        cond = self.net.text(batch.ids.to(self.device), batch.mask.to(self.device))
-        empty = empty_captions(len(prompts), self.config.max_caption, self.tokenizer.vocab_size)
-        uncond = self.net.text(empty.ids.to(self.device), empty.mask.to(self.device))
+        cond = self.net.features(batch)
+        uncond = self.net.features(empty_captions(len(prompts), self.config.max_caption, self.tokenizer.vocab_size))
         config = self.config.sampler_config(sampler=request.sampler, steps=request.steps, guidance=request.guidance,
                                             seed=seed)
         return sample(lambda x, t, c: self.net.eps(self.schedule, self.config.prediction, x, t, c), self.schedule,

@@ -27,7 +27,7 @@ SAMPLERS = ("ddim", "ddpm", "dpm++2m")
 
 
 # Settings added after models were saved without them, with the meaning those models had: guidance on every step.
-ADDED_SETTINGS = {"guidance_until": 0.0}
+ADDED_SETTINGS = {"guidance_until": 0.0, "pitch_hint": False}
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ class DiffusionConfig:
     grid_seeds: int = 6  # samples per prompt in the training grid
     mel_bands: int = 96  # sound: mel bands of the spectrogram the model draws (its height)
     mel_pool: int = 4  # sound: spectrogram frames (15.6 ms apart) averaged into one the model draws (2 s: 32 wide)
+    pitch_hint: bool = True  # sound: also show the UNet the note a caption names, drawn as a plain tone's spectrum
+    sample_rate: int = 0  # sound: Hz of the clips (set from the data); 0 for images
     channels: int = 1  # image channels (set from the data)
     height: int = 28  # image height (set from the data)
     image_width: int = 28  # image width (set from the data)
@@ -85,6 +87,8 @@ class DiffusionConfig:
             raise ValueError(f"guidance must be between 0 and 30, got {self.guidance}")
         if not 0.0 <= self.guidance_until <= 1.0:
             raise ValueError(f"guidance_until is a share of the timesteps, from 0 to 1, not {self.guidance_until}")
+        if self.sample_rate < 0:
+            raise ValueError("sample_rate must be 0 (images) or a rate in Hz")
         if self.vocab_size < 0:
             raise ValueError("vocab_size must be 0 (from the data) or more")
 
@@ -97,9 +101,9 @@ class DiffusionConfig:
         if getattr(data, "sample_rate", None) is not None:  # sound: a spectrogram is a 1-channel image
             frames = self.mel_config(int(data.sample_rate)).frames(int(data.x.shape[1])) // self.mel_pool
             return dataclasses.replace(self, channels=1, height=self.mel_bands, image_width=frames,
-                                       vocab_size=int(vocab_size))
+                                       vocab_size=int(vocab_size), sample_rate=int(data.sample_rate))
         c, h, w = (int(v) for v in data.x.shape[1:])
-        return dataclasses.replace(self, channels=c, height=h, image_width=w, vocab_size=int(vocab_size))
+        return dataclasses.replace(self, channels=c, height=h, image_width=w, vocab_size=int(vocab_size), sample_rate=0)
 
     def mel_config(self, sample_rate: int = 16000) -> Any:
         """The spectrogram a sound model draws (``playground.core.preprocess.mel.MelConfig``)."""
@@ -112,7 +116,12 @@ class DiffusionConfig:
 
         return UNetConfig(channels=self.channels, width=self.width, mults=self.mults, blocks=self.blocks,
                           attention_levels=self.attention_levels, text_dim=self.text_dim,
-                          groups=min(8, self.width))
+                          groups=min(8, self.width), hint_channels=int(self.uses_pitch_hint))
+
+    @property
+    def uses_pitch_hint(self) -> bool:
+        """Whether the UNet reads the caption's note as an extra channel (sound models with ``pitch_hint``)."""
+        return self.pitch_hint and self.sample_rate > 0
 
     def text_config(self) -> TextEncoderConfig:
         from playground.core.models.text_encoder import TextEncoderConfig

@@ -22,6 +22,7 @@ References:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground.core.data.note_captions import caption_midi
 from playground.core.preprocess.tokenizer import UNK, Tokenizer
 
 _PUNCTUATION = re.compile(r"([^\w\s])")
@@ -62,6 +64,7 @@ class TextFeatures(NamedTuple):
     tokens: torch.Tensor  # float N x L x D, zeros at padding
     mask: torch.Tensor  # bool N x L, True at real tokens
     pooled: torch.Tensor  # float N x D; the learned null vector for an empty caption
+    midi: torch.Tensor | None = None  # float N: the note a caption names (NaN: none, or the null caption)
 
 
 class _Layer(nn.Module):
@@ -97,7 +100,9 @@ class TextEncoder(nn.Module):
         nn.init.normal_(self.embed.weight, 0.0, 0.02)
         nn.init.normal_(self.position.weight, 0.0, 0.02)
 
-    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> TextFeatures:
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor, midi: torch.Tensor | None = None) -> TextFeatures:
+        """Features of a batch of captions; ``midi`` (float N, NaN for none) passes through, except that the
+        null caption names no note (so caption dropout drops the note too)."""
         c = self.config
         if ids.ndim != 2 or mask.shape != ids.shape:
             raise ValueError(f"caption ids and mask must both be N x L, got {tuple(ids.shape)} and {tuple(mask.shape)}")
@@ -115,7 +120,9 @@ class TextEncoder(nn.Module):
         x = self.norm(x) * mask[:, :, None].to(x.dtype)
         pooled = x.sum(1) / mask.sum(1, keepdim=True).clamp(min=1).to(x.dtype)  # N x D, mean of real tokens
         pooled = torch.where(empty[:, None], self.null.to(x.dtype).expand_as(pooled), pooled)
-        return TextFeatures(x, mask, pooled)
+        if midi is not None:
+            midi = torch.where(empty, torch.nan, midi.to(device=x.device, dtype=torch.float32))
+        return TextFeatures(x, mask, pooled, midi)
 
 
 # Captions to ids ------------------------------------------------------------
@@ -139,6 +146,7 @@ class CaptionBatch:
     mask: torch.Tensor  # bool N x max_len, True at real tokens
     unknown: list[list[str]]  # per caption, its words the tokenizer never saw (each once, in order)
     truncated: list[bool]  # per caption, whether it had more than max_len tokens and was cut
+    midi: torch.Tensor  # float N: the one note each caption names ("a flute playing A4": 69), NaN for none
 
 
 def encode_captions(tokenizer: Tokenizer, captions: Sequence[str], max_len: int) -> CaptionBatch:
@@ -161,13 +169,15 @@ def encode_captions(tokenizer: Tokenizer, captions: Sequence[str], max_len: int)
         ids[row, : min(len(tokens), max_len)] = torch.tensor(tokens[:max_len], dtype=torch.int64)
         unknown.append(list(dict.fromkeys(text.strip() for _, _, token_id, text in spans if token_id == unk_id)))
         truncated.append(len(tokens) > max_len)
-    return CaptionBatch(ids, ids != pad, unknown, truncated)
+    midi = torch.tensor([float(m) if (m := caption_midi(c)) is not None else math.nan for c in captions])
+    return CaptionBatch(ids, ids != pad, unknown, truncated, midi.reshape(len(captions)))
 
 
 def empty_captions(n: int, max_len: int, vocab_size: int) -> CaptionBatch:
     """``n`` null captions (all padding): the unconditional input of classifier-free guidance."""
     ids = torch.full((n, max_len), vocab_size, dtype=torch.int64)
-    return CaptionBatch(ids, torch.zeros(n, max_len, dtype=torch.bool), [[] for _ in range(n)], [False] * n)
+    return CaptionBatch(ids, torch.zeros(n, max_len, dtype=torch.bool), [[] for _ in range(n)], [False] * n,
+                        torch.full((n,), math.nan))
 
 
 def drop_captions(mask: torch.Tensor, p: float, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -52,13 +52,15 @@ class UNetConfig:
     dropout: float = 0.0  # in each ResNet block, between its two convs
     text_dim: int = 64  # size D of the text features (0: an unconditional model)
     groups: int = 8  # GroupNorm groups; every level's width must divide by it
+    hint_channels: int = 0  # extra input channels of conditioning drawn as an image (a sound model's note), not predicted
 
     def __post_init__(self) -> None:
         if self.channels < 1:
             raise ValueError(f"images need at least 1 channel, got {self.channels}")
         if not self.mults or any(m < 1 for m in self.mults):
             raise ValueError(f"width multipliers must be 1 or more, one per level, got {self.mults}")
-        if self.width < 1 or self.blocks < 1 or self.heads < 1 or self.groups < 1 or self.text_dim < 0:
+        if self.width < 1 or self.blocks < 1 or self.heads < 1 or self.groups < 1 or self.text_dim < 0 \
+                or self.hint_channels < 0:
             raise ValueError("width, blocks, heads and groups must be at least 1, and text size 0 or more")
         widths = [self.width * m for m in self.mults]
         if any(w % self.groups or w % self.heads for w in widths):
@@ -173,7 +175,7 @@ class UNet(nn.Module):
         emb_dim = 4 * c.width
         self.time_mlp = nn.Sequential(nn.Linear(c.width, emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim))
         self.text_proj = nn.Linear(c.text_dim, emb_dim) if c.text_dim else None
-        self.conv_in = nn.Conv2d(c.channels, c.width, 3, padding=1)
+        self.conv_in = nn.Conv2d(c.channels + c.hint_channels, c.width, 3, padding=1)
 
         def attention(level: int) -> nn.Module:
             return AttentionBlock(widths[level], c.text_dim, c.heads, c.groups) if level in c.attention_levels else _NoAttention()
@@ -210,7 +212,8 @@ class UNet(nn.Module):
         return 2 ** (len(self.config.mults) - 1)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, text: torch.Tensor | None = None,
-                text_mask: torch.Tensor | None = None, pooled: torch.Tensor | None = None) -> torch.Tensor:
+                text_mask: torch.Tensor | None = None, pooled: torch.Tensor | None = None,
+                hint: torch.Tensor | None = None) -> torch.Tensor:
         """Predict the noise in ``x``.
 
         Args:
@@ -221,6 +224,8 @@ class UNet(nn.Module):
                 (unconditional) caption.
             pooled: float N x D, the caption as one vector; default: the mean of
                 the real tokens (zeros for an empty caption).
+            hint: float N x hint_channels x H x W, conditioning read beside ``x``
+                (None: zeros, "no hint").
 
         Returns:
             float N x C x H x W, the predicted noise.
@@ -237,6 +242,12 @@ class UNet(nn.Module):
                 weights = text_mask.to(text.dtype)[:, :, None]  # N x L x 1
                 pooled = (text * weights).sum(1) / weights.sum(1).clamp(min=1.0)
             emb = emb + self.text_proj(pooled)
+        if c.hint_channels:
+            if hint is None:
+                hint = x.new_zeros(n, c.hint_channels, height, width)
+            elif hint.shape != (n, c.hint_channels, height, width):
+                raise ValueError(f"the hint must be {n} x {c.hint_channels} x {height} x {width}, got {tuple(hint.shape)}")
+            x = torch.cat([x, hint.to(x.dtype)], dim=1)
         pad_h, pad_w = -height % self.multiple, -width % self.multiple
         h = self.conv_in(F.pad(x, (0, pad_w, 0, pad_h)))
         skips = []

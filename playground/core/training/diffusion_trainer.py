@@ -118,7 +118,7 @@ class DiffusionTrainer(Trainer):
         self.config = config.for_data(data, self.tokenizer.vocab_size)
         self.schedule = NoiseSchedule(self.config.schedule_config())
         batch = encode_captions(self.tokenizer, captions, self.config.max_caption)
-        self.ids, self.mask = batch.ids.to(self.device), batch.mask.to(self.device)
+        self.ids, self.mask, self.midi = batch.ids.to(self.device), batch.mask.to(self.device), batch.midi.to(self.device)
         if self.audio:  # a sound is learned as its log-mel spectrogram, a 1 x bands x frames image in [-1, 1]
             self.mel = self.config.mel_config(int(data.sample_rate))
             waves = torch.from_numpy(np.ascontiguousarray(data.x[self.kept]))
@@ -148,7 +148,7 @@ class DiffusionTrainer(Trainer):
         mask = drop_captions(self.mask[idx], self.config.caption_dropout, self.noise)
         x_t, t, noise = self.schedule.training_example(x0, self.noise)
         self.net.train()
-        out = self.net.unet(x_t, t, *self.net.text(ids, mask))
+        out = self.net(x_t, t, self.net.text(ids, mask, self.midi[idx]))
         target = self.schedule.v_target(x0, t, noise) if self.config.prediction == "v" else noise
         loss = F.mse_loss(out, target)
         self.opt.zero_grad(set_to_none=True)
@@ -231,9 +231,8 @@ class DiffusionTrainer(Trainer):
         net.eval()
         captions = [p for p in prompts for _ in range(seeds)]
         batch = encode_captions(self.tokenizer, captions, self.config.max_caption)
-        cond = net.text(batch.ids.to(self.device), batch.mask.to(self.device))
-        empty = empty_captions(len(captions), self.config.max_caption, self.tokenizer.vocab_size)
-        uncond = net.text(empty.ids.to(self.device), empty.mask.to(self.device))
+        cond = net.features(batch)
+        uncond = net.features(empty_captions(len(captions), self.config.max_caption, self.tokenizer.vocab_size))
         shape = (len(captions), *self.x.shape[1:])
         sampler = self.config.sampler_config(seed=seed)
         # The same start noise in every row: draw seeds images' worth and repeat them per prompt.
