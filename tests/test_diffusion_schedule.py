@@ -119,3 +119,18 @@ def test_bad_timesteps_are_refused():
         schedule.q_sample(x, torch.tensor([0.5, 1.0]), x)
     with pytest.raises(ValueError, match=r"\[0, 999\]"):
         schedule.q_sample(x, torch.tensor([0, 1000]), x)
+
+
+def test_min_snr_weights_only_the_nearly_clean_timesteps_down():
+    schedule = NoiseSchedule(ScheduleConfig())
+    t = torch.arange(schedule.steps)
+    assert torch.equal(schedule.min_snr_weight(t, 0.0), torch.ones(schedule.steps))  # off: plain DDPM loss
+    ab = torch.from_numpy(schedule.alpha_bar).float()
+    snr = ab / (1 - ab)
+    eps = schedule.min_snr_weight(t, 5.0)
+    noisy = snr <= 5.0
+    assert noisy.any() and (~noisy).any()
+    assert torch.allclose(eps[noisy], torch.ones(int(noisy.sum())))  # SNR below gamma: weight 1
+    assert torch.allclose(eps[~noisy], 5.0 / snr[~noisy]) and eps[0] < 0.01  # t = 0 is almost clean
+    v = schedule.min_snr_weight(t, 5.0, "v")
+    assert torch.allclose(v, snr.clamp(max=5.0) / (snr + 1))

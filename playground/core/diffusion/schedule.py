@@ -133,6 +133,21 @@ class NoiseSchedule:
         t, noise = t.to(x0.device), noise.to(x0.device)
         return self.q_sample(x0, t, noise), t, noise
 
+    def min_snr_weight(self, t: torch.Tensor, gamma: float, prediction: str = "eps") -> torch.Tensor:
+        """Per-example loss weights of Min-SNR-gamma (Hang et al. 2023, "Efficient Diffusion Training via
+        Min-SNR Weighting Strategy", arXiv:2303.09556): float (N,) on t's device.
+
+        With SNR = abar / (1 - abar), the weight is min(SNR, gamma) / SNR for a noise
+        target and min(SNR, gamma) / (SNR + 1) for v: the nearly clean timesteps, whose
+        noise is easy to see and says little about what the picture shows, stop
+        dominating the gradient. ``gamma`` 5 is the paper's choice; 0 gives weight 1.
+        """
+        if gamma <= 0:
+            return torch.ones(len(t), device=t.device)
+        ab = self._alpha_bar_t.to(t.device)[t]
+        snr = ab / (1 - ab).clamp(min=1e-12)
+        return snr.clamp(max=gamma) / (snr + 1 if prediction == "v" else snr)
+
     def timesteps(self, steps: int) -> list[int]:
         """``steps`` timesteps for a sampler, from T-1 down, evenly spaced ("trailing").
 

@@ -208,4 +208,4 @@ class DiffusionGenerator:
                 "loss": ck.history.last("loss"), "vocabulary": self.tokenizer.vocab_size,
                 "image": "x".join(str(v) for v in self.shape), "parameters": sum(p.numel() for p in self.net.parameters()),
                 "data_sha256": ck.extra.get("data_sha256", ""), "path": str(ck.path),
-                "guidance_until": self.config.guidance_until}
+                "guidance_until": self.config.guidance_until, "pitch_hint": self.config.uses_pitch_hint}

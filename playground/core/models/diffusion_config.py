@@ -41,6 +41,7 @@ class DiffusionConfig:
     max_caption: int = 12  # longest caption in tokens; longer ones are cut
     schedule: str = "cosine"  # noise schedule: "cosine" (Nichol & Dhariwal) or "linear" (Ho et al.)
     prediction: str = "eps"  # what the UNet predicts: the noise ("eps") or v (Salimans & Ho 2022)
+    min_snr: float = 0.0  # Min-SNR-gamma loss weighting (Hang et al. 2023); 0: every timestep weighs the same
     caption_dropout: float = 0.1  # share of captions replaced by the empty one (for classifier-free guidance)
     ema_decay: float = 0.999  # moving average of the weights for sampling; 0 switches it off
     grad_clip: float = 1.0  # clip the gradient norm to this (0: off)
@@ -75,6 +76,8 @@ class DiffusionConfig:
             raise ValueError(f"unknown noise schedule {self.schedule!r}: choose cosine or linear")
         if self.prediction not in PREDICTIONS:
             raise ValueError(f"unknown prediction {self.prediction!r}: choose {' or '.join(PREDICTIONS)}")
+        if not (math.isfinite(self.min_snr) and self.min_snr >= 0):
+            raise ValueError(f"min_snr must be 0 (off) or more, got {self.min_snr}")
         if not (0.0 <= self.caption_dropout < 1.0):
             raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout}")
         if not (0.0 <= self.ema_decay < 1.0):

@@ -150,7 +150,8 @@ class DiffusionTrainer(Trainer):
         self.net.train()
         out = self.net(x_t, t, self.net.text(ids, mask, self.midi[idx]))
         target = self.schedule.v_target(x0, t, noise) if self.config.prediction == "v" else noise
-        loss = F.mse_loss(out, target)
+        weight = self.schedule.min_snr_weight(t, self.config.min_snr, self.config.prediction)  # N (ones when off)
+        loss = (F.mse_loss(out, target, reduction="none").mean(dim=(1, 2, 3)) * weight).mean()
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         if self.config.grad_clip > 0:
