@@ -133,3 +133,31 @@ def test_a_model_saved_before_guidance_until_still_guides_every_step():
     del saved["guidance_until"]  # as every model saved before the setting existed
     assert DiffusionConfig.from_dict(saved).guidance_until == 0.0
     assert DiffusionConfig().guidance_until == 0.3  # new models: the judged default
+
+
+def _first_loss(min_snr: float) -> float:
+    from types import SimpleNamespace
+
+    from playground.core.training.diffusion_trainer import DiffusionTrainer
+
+    rng = np.random.default_rng(0)
+    data = SimpleNamespace(x=rng.uniform(-1, 1, (8, 1, 8, 8)).astype(np.float32), labels=np.arange(8) % 2,
+                           label_names=["a", "b"], captions=["a dot", "a line"] * 4, norm={"kind": "minus1_1"})
+    settings = DIFFUSION.preset("tiny", min_snr=min_snr, batch_size=8, ema_decay=0.0)
+    trainer = DiffusionTrainer(settings.model, settings.run, data)
+    return float(trainer.train_step(trainer.parts[0])["loss"])
+
+
+def test_min_snr_weighting_reaches_the_training_loss():
+    plain = _first_loss(0.0)
+    assert _first_loss(1e9) == pytest.approx(plain, rel=1e-6)  # gamma above every SNR: every weight is 1
+    assert _first_loss(5.0) < plain  # same batch, same noise: the nearly clean examples weigh less
+
+
+def test_models_saved_before_min_snr_keep_training_unweighted():
+    from playground.core.models.diffusion_config import DiffusionConfig
+
+    saved = DiffusionConfig().to_dict()
+    del saved["min_snr"]
+    assert DiffusionConfig.from_dict(saved).min_snr == 0.0 and DiffusionConfig().min_snr == 5.0
+    assert DIFFUSION.preset("digits").model.min_snr == 0.0  # the shipped digits' recipe, as it was trained
