@@ -119,3 +119,22 @@ def test_diffusion_trains_on_the_bundled_notes_and_writes_a_wav_that_verifies(ca
     assert code == 0 and figures["audio_clip_seconds"] > 0 and figures["image_batch16_seconds"] > 0, err
     code, _, err = run(capsys, "bench", "diffusion", "--checkpoint", str(digits), "--sound-checkpoint", str(digits))
     assert code == 2 and "a sound model" in err
+
+
+def test_steps_override_a_presets_time_limit_and_minutes_override_its_steps():
+    import argparse
+
+    from playground.cli.training import UNLIMITED_STEPS, build_settings
+    from playground.core import families
+
+    diffusion = families.get("diffusion")
+    assert diffusion.preset("default").run.minutes == 10.0  # the default stops after ten minutes on any machine
+
+    def settings(steps, minutes):
+        args = argparse.Namespace(preset="default", seed=0, device="cpu", threads=0, steps=steps, minutes=minutes, set=[])
+        return build_settings(diffusion, args, frozenset()).run
+
+    exact = settings(1300, None)
+    assert (exact.steps, exact.minutes) == (1300, 0.0)  # exactly 1,300 steps, however long they take
+    timed = settings(None, 3.0)
+    assert (timed.steps, timed.minutes) == (UNLIMITED_STEPS, 3.0)

@@ -66,8 +66,8 @@ def build_settings(family: Any, args: argparse.Namespace, kinds: frozenset[str],
     preset = args.preset or family.default_preset(kinds)
     overrides: dict[str, Any] = {"seed": args.seed, "device": args.device, "cpu_threads": check_threads(args.threads),
                                  **changes}
-    if args.steps is not None:
-        overrides["steps"] = args.steps
+    if args.steps is not None:  # exactly that many steps, even where the preset also sets a time limit
+        overrides.update(steps=args.steps, minutes=0.0)
     if args.minutes is not None:
         if not (math.isfinite(args.minutes) and args.minutes > 0):
             raise UserError(f"--minutes must be a positive number, got {args.minutes}")
