@@ -193,7 +193,7 @@ def test_the_keyboard_strip_fills_the_prompt_and_marks_unheard_notes(qtbot, soun
 
 def test_make_a_sound_see_it_and_play_it_with_or_without_a_sound_card(qtbot, sounds):
     c = sounds.controls
-    assert "the bands its harmonics fall in" in c.picker.card.text()  # the card says the note is a hint too
+    assert "drawn for the model as a plain tone" in c.picker.card.text()  # the card says the note is a hint too
     c.prompt.set_text("a piano playing C4")
     c.form.steps.setValue(3)
     qtbot.mouseClick(c.generate_button, Qt.MouseButton.LeftButton)

@@ -5,8 +5,8 @@ loudness: "a flute playing A4", "cello, C3, soft", "A4 on a flute". ``caption_fo
 writes them (the asset build uses it); ``parse_caption`` reads a prompt back into
 (instrument, MIDI note, loudness) and lists what it could not use, so the keyboard
 strip and the evaluation can say exactly what is wrong with a prompt. The model
-reads only ``caption_midi``: the one note a caption names, whose harmonics' bands
-a sound model also sees (``playground.core.models.diffusion_net``); the
+reads only ``caption_midi``: the one note a caption names, which a sound model
+also sees drawn as a tone (``playground.core.models.diffusion_net``); the
 instrument and the loudness it learns from the caption's words.
 """
 

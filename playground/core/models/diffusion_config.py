@@ -56,7 +56,7 @@ class DiffusionConfig:
     grid_seeds: int = 6  # samples per prompt in the training grid
     mel_bands: int = 96  # sound: mel bands of the spectrogram the model draws (its height)
     mel_pool: int = 4  # sound: spectrogram frames (15.6 ms apart) averaged into one the model draws (2 s: 32 wide)
-    pitch_hint: bool = True  # sound: also show the UNet the bands of the note a caption names (its f0 and partials)
+    pitch_hint: bool = True  # sound: also show the UNet the note a caption names, drawn as a plain tone's spectrum
     sample_rate: int = 0  # sound: Hz of the clips (set from the data); 0 for images
     channels: int = 1  # image channels (set from the data)
     height: int = 28  # image height (set from the data)
@@ -121,7 +121,7 @@ class DiffusionConfig:
 
         return UNetConfig(channels=self.channels, width=self.width, mults=self.mults, blocks=self.blocks,
                           attention_levels=self.attention_levels, text_dim=self.text_dim,
-                          groups=min(8, self.width), hint_channels=2 if self.uses_pitch_hint else 0)
+                          groups=min(8, self.width), hint_channels=int(self.uses_pitch_hint))
 
     @property
     def uses_pitch_hint(self) -> bool:

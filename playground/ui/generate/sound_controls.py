@@ -33,8 +33,8 @@ class SoundControls(MediaControls):
         rows.append(("Size", f"{int(card.get('parameters', 0)) / 1e6:.2f} M parameters; draws {bands} mel bands x "
                              f"{frames} frames, played at {rate:,} Hz"))
         if card.get("pitch_hint"):
-            rows.append(("Pitch", "a note named in the prompt (A4, C#3) is also shown to the model as the bands "
-                                  "its harmonics fall in; how loud each one is, the timbre, comes from the words"))
+            rows.append(("Pitch", "a note named in the prompt (A4, C#3) is also drawn for the model as a plain "
+                                  "tone's spectrum, which it fills in with the instrument's sound"))
         rows.append(("Training sounds", f"{training:,} kept (new, or a copy?)" if training else
                      "not kept: new-or-copy is not measured"))
         return rows
