@@ -91,6 +91,11 @@ class NotePrompt:
         return "; ".join(self.problems)
 
 
+def _words(text: str) -> list[str]:
+    """A prompt's words, split at spaces and punctuation other than a note's sharp ("C#4")."""
+    return [w for w in re.split(r"[\s,;:.!?()\"]+", text.strip()) if w]
+
+
 def caption_midi(text: str) -> int | None:
     """The one note a caption names, as a MIDI number ("a flute playing A4" -> 69); None for none or several.
 
@@ -98,7 +103,7 @@ def caption_midi(text: str) -> int | None:
     "wind chimes, C5") is read, and only its note name is taken.
     """
     notes = set()
-    for word in re.split(r"[\s,;:.!?()\"]+", text.strip()):
+    for word in _words(text):
         try:
             notes.add(parse_note(word))
         except ValueError:
@@ -122,7 +127,7 @@ def parse_caption(text: str, instruments: Sequence[str] = BUNDLED_INSTRUMENTS) -
     like "playing", "on", "note" are skipped; ``ALIASES`` ("sax", "horn") name
     instruments too. Never raises on text: anything wrong is in ``problems``.
     """
-    words = [w for w in re.split(r"[\s,;:.!?()\"]+", text.strip()) if w]
+    words = _words(text)
     phrases = _phrases(instruments)
     longest = max((len(p) for p in phrases), default=1)
     found_instruments: list[str] = []
