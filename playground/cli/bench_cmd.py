@@ -93,7 +93,11 @@ def run_bench_training(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication([])
     window = _open_window(app, args.dataset, family.name)
     warmup = 20
-    app_settings = settings.replace(steps=args.steps + warmup, cpu_threads=threads, checkpoint_every=0)
+    # The run goes on a little past the timed steps: its last step's sample and validation, done once at
+    # the end of any run, would otherwise fall inside the timing (a third observation in 500 steps where a
+    # long run makes one every samples_every), a cost the bare loop is not compared with.
+    tail = max(1, settings.run.metrics_every)
+    app_settings = settings.replace(steps=args.steps + warmup + tail, cpu_threads=threads, checkpoint_every=0)
     # The machine's speed drifts (other jobs, clocks): each app run is compared with the mean
     # of the bare runs just before and just after it, and the median round is reported.
     bare_runs, app_runs, ratios, lateness, gui_cpu = [bare], [], [], [], []
@@ -109,7 +113,8 @@ def run_bench_training(args: argparse.Namespace) -> int:
                 progress.update(done + min(step, steps) / steps, phases, f"{what}, step {step}/{steps}")
 
             try:
-                result = app_steps_per_s(app, window, app_settings, warmup_steps=warmup, on_step=on_step)
+                result = app_steps_per_s(app, window, app_settings, warmup_steps=warmup, on_step=on_step,
+                                         timed_until=args.steps + warmup)
             except RuntimeError as exc:
                 raise UserError(str(exc)) from None
             app_runs.append(result.steps_per_s)

@@ -64,10 +64,13 @@ class _Probe(QObject):
 
 
 def app_steps_per_s(app: QApplication, window, settings, timeout_s: float = 600.0, warmup_steps: int = 20,
-                    on_step: Callable[[int], None] | None = None) -> AppBenchResult:
+                    on_step: Callable[[int], None] | None = None, timed_until: int | None = None) -> AppBenchResult:
     """Train ``settings.run.steps`` steps on the window's current dataset through its Train tab.
 
-    ``on_step(step)`` is called on the GUI thread with each step the metrics report (progress).
+    The rate is timed from the first metrics at or after ``warmup_steps`` to the last at or before
+    ``timed_until`` (default: the end). Stopping short of the end leaves out what a run does once
+    when it finishes (a last sample and validation), which a long run does not pay every few hundred
+    steps. ``on_step(step)`` is called on the GUI thread with each step the metrics report (progress).
     """
     from playground.ui.tabs.train_tab import TrainTab
 
@@ -95,7 +98,10 @@ def app_steps_per_s(app: QApplication, window, settings, timeout_s: float = 600.
     if len(probe.arrivals) < 2:
         raise RuntimeError(tab.controls.config_error.text() or "the app's run reported too few steps to time "
                            f"(past the first {warmup_steps}): add --steps")
-    (t0, s0), (t1, s1) = probe.arrivals[0], probe.arrivals[-1]
+    timed = [a for a in probe.arrivals if timed_until is None or a[1] <= timed_until]
+    if len(timed) < 2:
+        raise RuntimeError(f"the app's run reported too few steps between {warmup_steps} and {timed_until} to time")
+    (t0, s0), (t1, s1) = timed[0], timed[-1]
     rate = (s1 - s0) / (t1 - t0) if t1 > t0 else float("nan")
     return AppBenchResult(rate, np.asarray(probe.lateness), s1 - s0, gui_cpu)
 
