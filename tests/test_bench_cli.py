@@ -46,5 +46,8 @@ def test_bench_train_times_the_family_the_train_tab_runs_on_data_that_offers_sev
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout)
     assert figures["family"] == "diffusion" and figures["steps_per_s_app"] > 0 and figures["ratio"] > 0
+    # Timed over the 4 steps asked for (from the warm-up's end): the run goes on past them, so the sample and
+    # validation every run makes once at its last step are not counted against the app.
+    assert figures["app_steps_timed_per_round"] == 4
     done = cli("bench", "train", "--family", "gpt", "--dataset", "mnist-5k")
     assert done.returncode == 2 and "does not train on mnist-5k" in done.stderr and "Traceback" not in done.stderr
