@@ -39,8 +39,8 @@ PRESETS: dict[str, Settings] = {
     # steps cost more) or 4 layers of 64; batch 32 learned less per second than 16.
     # Metrics every 25 steps (about 1.5 s): every 10 cost 1-3% of the speed in redraws and rollback copies.
     "default": Settings(TextModelConfig(n_embd=96), _run(metrics_every=25)),
-    # The bundled Shakespeare model. It overfits (training loss 1.245 nats/char, validation 1.565 after 7,000
-    # steps), but dropout 0.2 learned slower still: 1.621 on the validation split at step 5,000 against 1.579.
+    # The bundled Shakespeare model. It overfits (training loss 1.245 nats/char, 1.568 on the held-out 10% after
+    # 7,000 steps), but dropout 0.2 learned slower still: 1.621 on the held-out 10% at step 5,000 against 1.579.
     "long": Settings(TextModelConfig(block_size=128, n_layer=4, n_head=6, n_embd=192, dropout=0.1),
                      _run(steps=7000, batch_size=32, learning_rates={"model": 3e-3}, warmup_steps=200,
                           samples_every=500, checkpoint_every=1000)),
