@@ -161,3 +161,38 @@ def test_models_saved_before_min_snr_keep_training_unweighted():
     del saved["min_snr"]
     assert DiffusionConfig.from_dict(saved).min_snr == 0.0 and DiffusionConfig().min_snr == 5.0
     assert DIFFUSION.preset("digits").model.min_snr == 0.0  # the shipped digits' recipe, as it was trained
+
+
+def test_focus_words_draw_their_images_more_often_and_say_so():
+    from types import SimpleNamespace
+
+    from playground.core.training.diffusion_trainer import DiffusionTrainer, focus_items
+
+    assert focus_items(["red heart", "smiling face with heart-eyes", "red apple"], frozenset({"heart"})).tolist() == [
+        True, True, False]
+    rng = np.random.default_rng(0)
+    captions = ["a red heart", "a dot", "a line", "a ring"]
+    data = SimpleNamespace(x=rng.uniform(-1, 1, (4, 1, 8, 8)).astype(np.float32), labels=np.zeros(4, int),
+                           label_names=["a"], captions=captions, norm={"kind": "minus1_1"})
+    settings = DIFFUSION.preset("tiny", focus_words="Heart, star", focus_times=5, ema_decay=0.0)
+    trainer = DiffusionTrainer(settings.model, settings.run, data)
+    drawn = np.bincount(trainer.batches.take(8 * 40).numpy(), minlength=4)  # 40 epochs of 5 + 1 + 1 + 1 draws
+    assert drawn.tolist() == [200, 40, 40, 40]
+    assert "1 with heart, star drawn 5x as often" in trainer.describe()
+    with pytest.raises(ValueError, match="no caption has any of zebra"):
+        DiffusionTrainer(DIFFUSION.preset("tiny", focus_words="zebra").model, settings.run, data)
+    with pytest.raises(ValueError, match="focus_times must be at least 1"):
+        DIFFUSION.preset("tiny", focus_times=0)
+
+
+def test_batches_with_repeats_resume_exactly():
+    from playground.core.training.batches import Batches
+
+    a = Batches(5, seed=3, repeats=[1, 1, 4, 1, 1])
+    a.take(3)
+    b = Batches(5, seed=3, repeats=[1, 1, 4, 1, 1])
+    b.set_state(a.state())
+    assert torch.equal(a.take(20), b.take(20)) and a.epoch == pytest.approx(23 / 8)
+    assert torch.equal(Batches(5, seed=3).take(5), torch.randperm(5, generator=torch.Generator().manual_seed(3)))
+    with pytest.raises(ValueError, match="at least 1 for each of the 5 items"):
+        Batches(5, seed=3, repeats=[1, 0, 1, 1, 1])

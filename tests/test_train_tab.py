@@ -261,3 +261,16 @@ def test_a_long_grid_caption_wraps_instead_of_widening_the_window(qtbot):
     qtbot.addWidget(timeline)
     timeline.caption.setText(" | ".join(f"a handwritten {k}" for k in range(10)) * 3)
     assert timeline.minimumSizeHint().width() < 700
+
+
+def test_focus_words_are_a_text_field_read_back_as_typed(qtbot, tab):
+    _use(tab, load_bundled("emoji-32"))
+    tab.controls.family.setCurrentText(next(tab.controls.family.itemText(i) for i in range(tab.controls.family.count())
+                                            if "iffusion" in tab.controls.family.itemText(i)))
+    tab.controls.preset.setCurrentText("emoji")
+    words = tab.controls.form.widget("focus_words")
+    assert words.text() == "" and tab.controls.form.widget("focus_times").value() == 1
+    words.setText(" star, moon ")
+    words.editingFinished.emit()
+    model = tab.controls.read_settings().model
+    assert model.focus_words == "star, moon" and model.focus == frozenset({"star", "moon"})

@@ -49,17 +49,20 @@ PRESETS: dict[str, Settings] = {
 
 FORM = FormSpec(
     fields=("steps", "minutes", "batch_size", "lr", "lr_schedule", "warmup_steps", "width", "text_layers",
-            "prediction", "min_snr", "caption_dropout", "ema_decay", "sampler", "sample_steps", "guidance", "guidance_until", "seed",
+            "prediction", "min_snr", "caption_dropout", "ema_decay", "focus_words", "focus_times", "sampler", "sample_steps", "guidance",
+            "guidance_until", "seed",
             "device", "cpu_threads"),
     labels={"lr": "Learning rate", "lr_schedule": "Rate schedule", "warmup_steps": "Warm-up steps",
             "width": "UNet width", "text_layers": "Caption encoder layers", "prediction": "Predicts",
             "caption_dropout": "Caption dropout (for guidance)",
+            "focus_words": "Draw more often: captions with", "focus_times": "... this many times as often",
             "min_snr": "Min-SNR weighting (0: off)", "ema_decay": "EMA (decay)",
             "sample_steps": "Sampling steps", "guidance_until": "Guide only above noise (0-1)",
             "minutes": "Minutes (0: by steps)", "cpu_threads": "CPU threads (0: auto)"},
     choices={"device": DEVICE_CHOICES, "lr_schedule": LR_SCHEDULES, "prediction": PREDICTIONS, "sampler": SAMPLERS},
     ranges={"steps": (1, 10_000_000), "minutes": (0.0, 1440.0), "batch_size": (1, 1024), "warmup_steps": (0, 100_000),
             "width": (8, 256), "text_layers": (0, 8), "caption_dropout": (0.0, 0.9), "min_snr": (0.0, 100.0), "ema_decay": (0.0, 0.9999),
+            "focus_times": (1, 1000),
             "sample_steps": (1, 1000), "guidance": (0.0, 30.0), "guidance_until": (0.0, 1.0), "seed": (0, 2**31 - 1),
             "cpu_threads": (0, 256)},
 )

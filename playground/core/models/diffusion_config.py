@@ -47,6 +47,10 @@ class DiffusionConfig:
     caption_dropout: float = 0.1  # share of captions replaced by the empty one (for classifier-free guidance)
     ema_decay: float = 0.999  # moving average of the weights for sampling; 0 switches it off
     grad_clip: float = 1.0  # clip the gradient norm to this (0: off)
+    # Skew the data on purpose: images whose caption has one of these words (commas between them) are drawn
+    # focus_times as often. A few dozen geometric emoji ("red heart", "blue circle") among 1,870 need it.
+    focus_words: str = ""  # caption words to draw more often, like heart,circle (empty: every image alike)
+    focus_times: int = 1  # how many times as often an image with a focus word is drawn
     # Sampling defaults, judged on the bundled digits (scripts/judge_diffusion.py): DPM-Solver++(2M) in 11 steps at
     # guidance 5, guided only above 30% noise, recognised 99.2% (worst digit 93%) at half the time of 20 DDIM steps.
     sampler: str = "dpm++2m"  # default sampler: "ddim", "ddpm" or "dpm++2m"
@@ -84,6 +88,8 @@ class DiffusionConfig:
             raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout}")
         if not (0.0 <= self.ema_decay < 1.0):
             raise ValueError(f"ema_decay must be in [0, 1) (0 switches it off), got {self.ema_decay}")
+        if self.focus_times < 1:
+            raise ValueError(f"focus_times must be at least 1 (1: no focus), got {self.focus_times}")
         if not (math.isfinite(self.grad_clip) and self.grad_clip >= 0):
             raise ValueError("grad_clip must be 0 (off) or more")
         if self.sampler not in SAMPLERS:
@@ -96,6 +102,11 @@ class DiffusionConfig:
             raise ValueError("sample_rate must be 0 (images) or a rate in Hz")
         if self.vocab_size < 0:
             raise ValueError("vocab_size must be 0 (from the data) or more")
+
+    @property
+    def focus(self) -> frozenset[str]:
+        """The focus words, lower-cased."""
+        return frozenset(w.strip().lower() for w in self.focus_words.replace(",", " ").split() if w.strip())
 
     def replace(self, **changes: Any) -> DiffusionConfig:
         return dataclasses.replace(self, **changes)

@@ -15,6 +15,7 @@ every row, drawn with the default sampler, steps and guidance.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any, ClassVar
 
 import numpy as np
@@ -92,6 +93,21 @@ def training_captions(data: Any) -> tuple[np.ndarray, list[str]]:
     return kept, [captions[i] for i in kept]
 
 
+def focus_items(captions: list[str], words: frozenset[str]) -> np.ndarray:
+    """bool per caption: whether it has one of ``words`` (lower case; "heart-eyes" has "heart").
+
+    Raises:
+        ValueError: focus words were given and no caption has any of them.
+    """
+    if not words:
+        return np.zeros(len(captions), dtype=bool)
+    hit = np.array([bool(words & {w.lower() for w in re.split(r"[^\w']+", c) if w}) for c in captions], dtype=bool)
+    if not hit.any():
+        raise ValueError(f"focus words: no caption has any of {', '.join(sorted(words))}: check the spelling, or "
+                         "clear the focus words")
+    return hit
+
+
 def note_prompts(labels: np.ndarray, label_names: list[str], pitches: np.ndarray) -> list[str]:
     """"a <instrument> playing <note>" for up to 8 instruments, each at the middle of the notes it has."""
     prompts = []
@@ -133,7 +149,9 @@ class DiffusionTrainer(Trainer):
             self.net = DiffusionNet(self.config).to(self.device)
         self.ema = copy.deepcopy(self.net).eval().requires_grad_(False) if self.config.ema_decay > 0 else None
         self.opt = torch.optim.AdamW(self.net.parameters(), lr=run.learning_rates["model"], weight_decay=0.0)
-        self.batches = Batches(len(self.x), run.seed)
+        self.focused = focus_items(captions, self.config.focus)
+        repeats = np.where(self.focused, self.config.focus_times, 1) if self.focused.any() else None
+        self.batches = Batches(len(self.x), run.seed, repeats)
         self.noise = torch.Generator().manual_seed(run.seed + 1)
         self.updates = 0
         labels = np.asarray(data.labels)[self.kept]
@@ -191,8 +209,10 @@ class DiffusionTrainer(Trainer):
         what = (f"{len(self.x):,} captioned sounds as {h}x{w} spectrograms"
                 + (f" ({len(self.data.x) - len(self.x):,} held out)" if len(self.x) < len(self.data.x) else "")
                 if self.audio else f"{len(self.x):,} captioned images ({c}x{h}x{w})")
+        focus = (f"; {int(self.focused.sum()):,} with {', '.join(sorted(self.config.focus))} drawn "
+                 f"{self.config.focus_times}x as often" if self.focused.any() and self.config.focus_times > 1 else "")
         return (f"training a diffusion model ({params / 1e6:.2f} M parameters) on {what}, "
-                f"{self.tokenizer.vocab_size:,} caption words")
+                f"{self.tokenizer.vocab_size:,} caption words{focus}")
 
     def data_info(self) -> dict[str, Any]:
         info = {"kind": "audio" if self.audio else "image", "tokenizer": self.tokenizer.to_dict(),

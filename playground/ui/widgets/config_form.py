@@ -3,7 +3,7 @@
 Any model family's settings plug in (``playground.core.training.settings.Settings``:
 ``get(name)``, ``kinds()``, ``docs()``): ints become spin boxes, floats spin
 boxes (learning rates get a log-friendly text field), bools check boxes, fields
-with choices combo boxes and pairs of floats two spin boxes. The tab validates
+with choices combo boxes, pairs of floats two spin boxes and words a text field. The tab validates
 by building settings from ``values()`` and shows the ``ValueError`` in place.
 """
 
@@ -40,6 +40,7 @@ class ConfigForm(QWidget):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self._widgets: dict[str, QWidget] = {}
+        self._texts: set[str] = set()  # fields whose value is text, read back as typed
         self._choices = {k: list(v) for k, v in (choices or {}).items()}
         ranges = dict(ranges or {})
         layout = QFormLayout(self)
@@ -101,6 +102,8 @@ class ConfigForm(QWidget):
             return pair
         edit = QLineEdit()
         edit.editingFinished.connect(self.changed)
+        if isinstance(value, str):
+            self._texts.add(name)
         return edit
 
     def set_values(self, settings: Any) -> None:
@@ -130,6 +133,8 @@ class ConfigForm(QWidget):
                 out[name] = widget.isChecked()
             elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
                 out[name] = widget.value()
+            elif isinstance(widget, QLineEdit) and name in self._texts:
+                out[name] = widget.text().strip()
             elif isinstance(widget, QLineEdit):
                 text = widget.text().strip()
                 try:
