@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -29,6 +30,9 @@ from playground.ui.tabs.train_tab import TrainTab
 
 Scene = Callable[[], Callable[[], bool]]
 TRAIN_STEPS_SHOWN = {"image": 600, "points": 1500, "text": 520, "diffusion": 260}  # grab once training got this far
+# ... or after this long, once a quarter of those steps are done: on a slow or busy machine (the GAN at 5 steps/s
+# beside a build) the full count did not come within the command's 300 s for each picture.
+TRAIN_SECONDS_SHOWN = 180.0
 GPT_ENV = "PLAYGROUND_SCREENSHOT_GPT"  # a GPT run folder for the Generate scene
 PROMPT, TOKENS, SEED = "ROMEO:\n", 320, 7  # the Generate scene's request
 TOKEN_FROM = 30  # the token explained: the first from here on that sampling took over a likelier one
@@ -162,6 +166,12 @@ def generate_sound_scene(window: MainWindow, ref: str) -> Scene:
     return _media_scene(window, SoundSection, ref, ask, lambda section: section.nearest.found is not None)
 
 
+def train_ready(step: int, wanted: int, seconds: float, running: bool) -> bool:
+    """Whether a Train scene is worth grabbing: ``wanted`` steps done, or a quarter of them after
+    ``TRAIN_SECONDS_SHOWN``, or the run ended."""
+    return step >= wanted or (seconds >= TRAIN_SECONDS_SHOWN and step >= wanted // 4) or not running
+
+
 def tab_scenes(window: MainWindow) -> Iterator[tuple[str, Scene]]:
     """Yield ``(filename, scene)`` for every tab and modality worth showing."""
     datasets = window.datasets_tab
@@ -196,7 +206,7 @@ def tab_scenes(window: MainWindow) -> Iterator[tuple[str, Scene]]:
             window.tabs.setCurrentWidget(train)
             if train.is_running():  # the last scene's run: stop it as a user would, before picking other data
                 train.controls.stop_button.click()
-            state = {"started": False, "picked": False}
+            state: dict[str, Any] = {"started": False, "picked": False, "since": 0.0}
 
             def ready() -> bool:
                 if not state["picked"]:
@@ -212,9 +222,10 @@ def tab_scenes(window: MainWindow) -> Iterator[tuple[str, Scene]]:
                         if combo.findData(family) < 0:
                             return False  # the tab has not offered this data's families yet
                         combo.setCurrentIndex(combo.findData(family))
-                    state["started"] = train.start() is not None
+                    state["started"], state["since"] = train.start() is not None, time.monotonic()
                     return False
-                return train.history().last_step() >= TRAIN_STEPS_SHOWN[family or modality] or not train.is_running()
+                return train_ready(train.history().last_step(), TRAIN_STEPS_SHOWN[family or modality],
+                                   time.monotonic() - state["since"], train.is_running())
 
             return ready
 
