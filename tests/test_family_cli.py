@@ -47,8 +47,10 @@ def test_eval_text_prints_nats_per_character_as_json(capsys, text_run, tmp_path)
     sample.write_text("Mary\nJohn\nPatricia\n☃\n")
     code, out, err = run(capsys, "eval", "text", "--checkpoint", str(text_run), "--file", str(sample), "--json")
     figures = json.loads(out)
-    assert code == 0 and set(figures) == {"nats_per_char", "characters", "unknown_characters"}
+    assert code == 0 and set(figures) == {"nats_per_char", "characters", "unknown_characters", "stride"}
     assert figures["characters"] == 21 and figures["unknown_characters"] == 1 and figures["nats_per_char"] > 0
+    code, out, err = run(capsys, "eval", "text", "--checkpoint", str(text_run), "--file", str(sample), "--stride", "0")
+    assert code != 0 and "the stride must be from 1 to the model's context" in err
 
 
 def test_bench_text_prints_its_speeds(capsys, text_run):

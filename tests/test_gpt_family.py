@@ -143,3 +143,25 @@ def test_short_texts_and_resuming_with_another_tokenizer_are_refused(tmp_path, r
     bpe = pipeline.replaced(len(pipeline.steps) - 1, make_step("text", "tokenise", kind="bpe", vocab_size=300))
     with pytest.raises(ValueError, match="another tokenizer"):
         collect(session_job(GPT, text(), GPT.preset("tiny"), pipeline=bpe, resume_from=out))
+
+
+def test_scoring_with_a_stride_gives_each_character_its_full_context(run):
+    import torch
+
+    out, _, _ = run
+    gen = load_generator(out, "cpu")
+    text = VERSE[:90]
+    ids, _ = gen.encode(text)
+    block = gen.config.block_size
+    assert len(ids) > 3 * block
+    # By hand: each token predicted from the (at most) block_size tokens just before it.
+    with torch.no_grad():
+        total = sum(float(torch.nn.functional.cross_entropy(
+            gen.model(torch.tensor(ids[max(0, p - block) : p])[None])[0][0, -1], torch.tensor(ids[p])))
+            for p in range(1, len(ids)))
+    chars = len(gen.tokenizer.decode(ids[1:]))
+    assert gen.nats_per_char(text, stride=1)[0] == pytest.approx(total / chars, rel=1e-5)
+    assert gen.nats_per_char(text, stride=block)[0] == gen.nats_per_char(text)[0]
+    assert gen.nats_per_char(text, stride=block // 2)[0] != gen.nats_per_char(text)[0]
+    with pytest.raises(ValueError, match=f"from 1 to the model's context of {block}"):
+        gen.nats_per_char(text, stride=block + 1)

@@ -38,6 +38,8 @@ def register(commands: Commands) -> None:
     etext = commands.verb("eval").add_parser("text", help="a GPT's loss on a text file, in nats per character")
     etext.add_argument("--checkpoint", default="shakespeare", help="a checkpoint or run folder, or a bundled model's name")
     etext.add_argument("--file", required=True, help="a text file (UTF-8, or cp1252/Latin-1 as the app reads them)")
+    etext.add_argument("--stride", type=int, help="score in windows moved this many tokens at a time (default: the "
+                       "model's context, windows that do not overlap; smaller gives each character more context)")
     etext.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     etext.add_argument("--json", action="store_true", help="print only the JSON object")
     etext.set_defaults(func=run_eval_text)
@@ -111,10 +113,11 @@ def run_eval_text(args: argparse.Namespace) -> int:
     if dataset.modality != "text":
         raise UserError(f"{args.file} is not a text file ({dataset.modality})")
     try:
-        nats, chars, unknown = gen.nats_per_char(gen.clean(dataset.text))
+        nats, chars, unknown = gen.nats_per_char(gen.clean(dataset.text), args.stride)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    figures = {"nats_per_char": round(nats, 4), "characters": chars, "unknown_characters": unknown}
+    figures = {"nats_per_char": round(nats, 4), "characters": chars, "unknown_characters": unknown,
+               "stride": args.stride or gen.config.block_size}
     if not args.json:
         print(f"{args.file}: {nats:.3f} nats per character over {chars:,} characters ({unknown:,} unknown)")
     else:

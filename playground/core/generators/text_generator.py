@@ -150,27 +150,35 @@ class TextGenerator:
         return self.model.attention_at(window, -1).numpy()
 
     @torch.no_grad()
-    def nats_per_char(self, text: str) -> tuple[float, int, int]:
+    def nats_per_char(self, text: str, stride: int | None = None) -> tuple[float, int, int]:
         """(nats per character of the model on ``text``, characters, unknown characters).
 
-        The text is scored in windows of ``block_size`` tokens, each token predicted
-        from the tokens before it in its window (the first token of the text is not scored).
+        Every token after the first is predicted once, from the tokens before it in a window
+        of at most ``block_size`` tokens. With ``stride`` (default ``block_size``) the window
+        moves that many tokens at a time and scores only its last ``stride`` tokens: at
+        ``block_size`` the windows do not overlap, so a token's context runs from 0 to
+        ``block_size - 1`` tokens, as in training; a smaller stride gives every token at least
+        ``block_size - stride`` tokens of context (slower by ``block_size / stride``).
         """
+        block = self.config.block_size
+        stride = block if stride is None else int(stride)
+        if not 1 <= stride <= block:
+            raise ValueError(f"the stride must be from 1 to the model's context of {block} tokens, not {stride}")
         ids, unknown = self.encode(text)
         unknown_count = sum(text.count(ch) for ch in unknown)
         if len(ids) < 2:
             raise ValueError("the text is too short to score: give at least two tokens")
         data = torch.tensor(ids, device=self.device)
-        block, total, count = self.config.block_size, 0.0, 0
-        for start in range(0, len(ids) - 1, block):
-            x = data[start : start + block][None]
-            y = data[start + 1 : start + 1 + block][None]
-            x = x[:, : y.shape[1]]
-            logits, _ = self.model(x)
-            total += float(torch.nn.functional.cross_entropy(logits[0], y[0], reduction="sum"))
-            count += y.shape[1]
-        per_token = total / count
-        return per_token * count / max(1, len(self.tokenizer.decode(ids[1:]))), len(text), unknown_count
+        total, scored = 0.0, 0  # scored: the last target position done (targets are ids[1:])
+        while scored < len(ids) - 1:
+            end = min(scored + stride, len(ids) - 1)
+            start = max(0, end - block)
+            logits, _ = self.model(data[start:end][None])  # predicts ids[start + 1 : end + 1]
+            new = end - scored
+            total += float(torch.nn.functional.cross_entropy(logits[0, -new:], data[end + 1 - new : end + 1],
+                                                             reduction="sum"))
+            scored = end
+        return total / max(1, len(self.tokenizer.decode(ids[1:]))), len(text), unknown_count
 
     def corpus(self) -> str | None:
         """The text the model was trained on (cleaned), when its checkpoint kept it."""
