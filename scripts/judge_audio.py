@@ -18,6 +18,8 @@ clips. Output keys:
     pitch_within_half_semitone           {"trained": share, "heldout": share}
     timbre_generated, timbre_real_heldout the classifier's accuracy on each
     timbre_ratio                         generated / real
+    timbre_drawn_spectrograms            the classifier's accuracy on the spectrograms the model drew, before
+                                         Griffin-Lim (what the inversion costs timbre: a diagnostic, not the target)
     family_confusion                     {asked family: {named family: share}} over generated clips
     audio_clip_seconds                   one clip at the model's defaults, inversion included
 """
@@ -109,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     named = clf.predict_proba(spectrograms(waves, mel, pool)).argmax(1)
     asked = np.array([k for k, _, _ in pairs])
     gen_acc = float((named == asked).mean())
+    drawn_acc = float((clf.predict_proba(np.clip(drawn, -1, 1)[:, None].astype(np.float32)).argmax(1) == asked).mean())
     confusion: dict[str, dict[str, float]] = {}
     for fam in FAMILIES:
         rows = [i for i, k in enumerate(asked) if family_of(names[k]) == fam]
@@ -126,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         "pairs_by_split": {k: len(v) for k, v in hits.items()},
         "timbre_generated": round(gen_acc, 4), "timbre_real_heldout": round(real_acc, 4),
         "timbre_ratio": round(gen_acc / max(real_acc, 1e-9), 3), "family_confusion": confusion,
+        "timbre_drawn_spectrograms": round(drawn_acc, 4),
         "audio_clip_seconds": round(clip_seconds, 3), "seconds": round(time.monotonic() - start, 1),
     }
     print(json.dumps(report))

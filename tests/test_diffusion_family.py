@@ -196,3 +196,24 @@ def test_batches_with_repeats_resume_exactly():
     assert torch.equal(Batches(5, seed=3).take(5), torch.randperm(5, generator=torch.Generator().manual_seed(3)))
     with pytest.raises(ValueError, match="at least 1 for each of the 5 items"):
         Batches(5, seed=3, repeats=[1, 0, 1, 1, 1])
+
+
+def test_sampling_runs_on_one_thread_while_openmp_threads_sleep(run, monkeypatch):
+    from playground.core.device import THREADS_ENV
+
+    out, _, _ = run
+    gen = load_generator(out, "cpu")
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    before = torch.get_num_threads()
+    seen: dict[str, set[int]] = {}
+    try:
+        torch.set_num_threads(2)
+        for policy in ("PASSIVE", "ACTIVE"):
+            monkeypatch.setenv("OMP_WAIT_POLICY", policy)
+            seen[policy] = set()
+            gen.generate(ImageRequest("a handwritten 3", 2, 3, seed=0),
+                         on_step=lambda i, n, s=seen[policy]: s.add(torch.get_num_threads()))
+            assert torch.get_num_threads() == 2  # the caller's count is back
+    finally:
+        torch.set_num_threads(before)
+    assert seen == {"PASSIVE": {1}, "ACTIVE": {2}}
