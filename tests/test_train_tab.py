@@ -269,7 +269,7 @@ def test_focus_words_are_a_text_field_read_back_as_typed(qtbot, tab):
                                             if "iffusion" in tab.controls.family.itemText(i)))
     tab.controls.preset.setCurrentText("emoji")
     words = tab.controls.form.widget("focus_words")
-    assert words.text() == "" and tab.controls.form.widget("focus_times").value() == 1
+    assert words.text() == "heart,circle,square,diamond" and tab.controls.form.widget("focus_times").value() == 8
     words.setText(" star, moon ")
     words.editingFinished.emit()
     model = tab.controls.read_settings().model
