@@ -83,6 +83,9 @@ def run_bench_training(args: argparse.Namespace) -> int:
         threads, bare, rates = 0, bare_steps_per_s(make_trainer, args.device, args.bare_steps), {}
     else:
         threads, bare, rates = best_thread_count(make_trainer, args.device, args.bare_steps)
+        if settings.run.cpu_threads > 0:  # the preset names its thread count: time the app as a user runs it
+            threads = settings.run.cpu_threads
+            bare = rates.get(threads) or bare_steps_per_s(make_trainer, args.device, args.bare_steps, threads=threads)
     log(f"bare: {bare:.2f} steps/s with {threads} thread(s) {rates}")
 
     from PySide6.QtWidgets import QApplication

@@ -38,7 +38,9 @@ PRESETS: dict[str, Settings] = {
     # 64-token context and lr 5e-3 reached 1.88 nats/char after ~1150 steps, faster than width 128 (whose
     # steps cost more) or 4 layers of 64; batch 32 learned less per second than 16.
     # Metrics every 25 steps (about 1.5 s): every 10 cost 1-3% of the speed in redraws and rollback copies.
-    "default": Settings(TextModelConfig(n_embd=96), _run(metrics_every=25)),
+    # One CPU thread: this small model's bare loop ran as fast on one as on two (22.9 and 23.1 steps/s; 21.4 and
+    # 18.2 in another run), and one leaves the other core to the GUI: live against bare went from 0.93 to 1.0.
+    "default": Settings(TextModelConfig(n_embd=96), _run(metrics_every=25, cpu_threads=1)),
     # The bundled Shakespeare model. It overfits (training loss 1.245 nats/char, 1.568 on the held-out 10% after
     # 7,000 steps), but dropout 0.2 learned slower still: 1.621 on the held-out 10% at step 5,000 against 1.579.
     "long": Settings(TextModelConfig(block_size=128, n_layer=4, n_head=6, n_embd=192, dropout=0.1),
