@@ -274,3 +274,16 @@ def test_focus_words_are_a_text_field_read_back_as_typed(qtbot, tab):
     words.editingFinished.emit()
     model = tab.controls.read_settings().model
     assert model.focus_words == "star, moon" and model.focus == frozenset({"star", "moon"})
+
+
+def test_the_device_row_shows_the_thread_count_the_run_uses(qtbot, tab, monkeypatch):
+    from playground.core.device import THREADS_ENV
+
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    tab.set_device_description("CPU, 2 training threads of 2 cores")
+    assert tab.device_text() == "CPU, 2 training threads of 2 cores"  # no run yet: the app's default
+    _use(tab, small_mnist())
+    tab.controls.preset.setCurrentText("tiny")
+    tab.start(tab.controls.read_settings().replace(cpu_threads=1, steps=2))
+    assert tab.device_text().startswith("CPU, 1 training thread of ")
+    qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)

@@ -55,6 +55,19 @@ def describe_device(device: torch.device | str | None = None) -> str:
     return f"CPU ({torch.get_num_threads()} threads)"
 
 
+def thread_count(requested: int = 0) -> int:
+    """The torch CPU threads ``apply_threads(requested)`` sets: ``$PLAYGROUND_TORCH_THREADS`` if set, else
+    ``requested``, with 0 meaning one per core."""
+    env = os.environ.get(THREADS_ENV, "").strip()
+    count = int(env) if env.isdigit() and int(env) > 0 else int(requested)
+    return count if count > 0 else (os.cpu_count() or 1)
+
+
+def describe_cpu_threads(threads: int) -> str:
+    """"CPU, 1 training thread of 2 cores" (the status bar and the Train tab's Device row)."""
+    return f"CPU, {threads} training thread{'s' if threads > 1 else ''} of {os.cpu_count()} cores"
+
+
 def apply_threads(requested: int = 0) -> int:
     """Set torch's CPU threads (for the whole process); return the count in force.
 
@@ -65,10 +78,7 @@ def apply_threads(requested: int = 0) -> int:
     """
     import torch
 
-    env = os.environ.get(THREADS_ENV, "").strip()
-    count = int(env) if env.isdigit() and int(env) > 0 else int(requested)
-    if count <= 0:
-        count = os.cpu_count() or 1
+    count = thread_count(requested)
     if torch.get_num_threads() != count:
         torch.set_num_threads(count)
     return torch.get_num_threads()

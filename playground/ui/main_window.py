@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Generator
 from typing import Any
 
@@ -26,14 +25,13 @@ def device_probe_job(control: JobControl) -> Generator[Any, None, str]:
 
     from playground.core.device import describe_device
 
-    from playground.core.device import apply_threads, resolve_device
+    from playground.core.device import apply_threads, describe_cpu_threads, resolve_device
 
     control.checkpoint()
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # imports torch._dynamo (~2 s) here, not in a slot
     if resolve_device("auto").type == "cuda":
         return describe_device()
-    threads = apply_threads(0)  # what a training run will use by default
-    return f"CPU, {threads} training thread{'s' if threads > 1 else ''} of {os.cpu_count()} cores"
+    return describe_cpu_threads(apply_threads(0))  # what a training run uses unless its settings say
     yield  # a generator with no events
 
 

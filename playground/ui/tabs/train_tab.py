@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QListWidget, QSc
 
 from playground.core import families
 from playground.core.data.dataset import ImageDataset
+from playground.core.device import describe_cpu_threads, thread_count
 from playground.core.events import CheckpointSaved, Metrics, SetLearningRate, Status, StepOnce, View
 from playground.core.jobs import paced
 from playground.core.paths import runs_dir
@@ -50,6 +51,7 @@ class TrainTab(QWidget):
         self._run_dir: Path | None = None
         self._checkpoint: str | None = None
         self._device_description = ""
+        self._run_threads: int | None = None  # the running run's cpu_threads setting (0: one per core)
         self._delay_s = 0.0  # slow motion: read by the worker after each frame
         self._kinds: frozenset[str] = frozenset()
         self.plots: list[LossPlot] = []
@@ -184,6 +186,7 @@ class TrainTab(QWidget):
         self._run_dir = runs_dir() / f"{family.name}-{dataset.name}-{datetime.now():%Y%m%d-%H%M%S}"
         from playground.core.families.session import session_job  # imports torch: not at start-up
 
+        self._run_threads = settings.run.cpu_threads
         job = session_job(family, dataset, settings, prepared=self._store.prepared_for(dataset), out_dir=self._run_dir,
                           resume_from=resume_from, extras=extras)
         self._reset_views(family)
@@ -310,8 +313,14 @@ class TrainTab(QWidget):
         rows = [("Step", f"{h.last_step():,}"), ("Steps/s", f"{last('steps_per_s'):.1f}"),
                 (f"{noun.capitalize()}/s", f"{last(noun + '_per_s'):,.0f}"), ("Epoch", f"{last('epoch'):.2f}"),
                 ("Elapsed", _duration(last("elapsed"))), ("ETA", _duration(last("eta"))),
-                ("Memory", f"{last('memory_mb'):,.0f} MiB"), ("Device", self._device_description)]
+                ("Memory", f"{last('memory_mb'):,.0f} MiB"), ("Device", self.device_text())]
         self.stats.setText("<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;</td><td>{v}</td></tr>" for k, v in rows) + "</table>")
+
+    def device_text(self) -> str:
+        """The Device row: on the CPU, with the thread count of this run's settings (a preset may name one)."""
+        if self._device_description.startswith("CPU") and self._run_threads is not None:
+            return describe_cpu_threads(thread_count(self._run_threads))
+        return self._device_description
 
     def set_device_description(self, description: str) -> None:
         """What the status bar says about the compute device (shown with the run's speed)."""
