@@ -26,11 +26,18 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from judge_emoji import SEEN, UNSEEN  # noqa: E402
+from judge_emoji import SEEN, SHAPES, UNSEEN  # noqa: E402
 
 from playground.core.device import apply_threads  # noqa: E402
 
-SHAPE_WORDS = frozenset({"heart", "circle", "square", "diamond"})
+
+def draw(gen, prompts, n: int) -> np.ndarray:
+    """uint8 images: ``n`` per prompt at the model's defaults, seeded by the prompt's place (as judge_emoji)."""
+    from playground.core.generators.diffusion_generator import ImageRequest
+
+    cfg = gen.config
+    return np.concatenate([gen.generate(ImageRequest(p, n, cfg.sample_steps, cfg.sampler, cfg.guidance, seed=s)).images
+                           for s, p in enumerate(prompts)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,20 +57,14 @@ def main(argv: list[str] | None = None) -> int:
     data = load_bundled("emoji-32")
     train = np.asarray(data.images).astype(np.float32) / 255.0
     captions = [str(c) for c in data.captions]
-    plain = np.flatnonzero(~focus_items(captions, SHAPE_WORDS))
+    plain = np.flatnonzero(~focus_items(captions, frozenset(SHAPES)))
     others = [captions[i] for i in np.random.default_rng(1).choice(plain, args.others, replace=False)]
     for ref in args.checkpoints:
         gen = load_generator(ref, "cpu")
         cfg = gen.config
-
-        def request(prompt: str, n: int, seed: int, cfg=cfg) -> ImageRequest:
-            return ImageRequest(prompt, n, cfg.sample_steps, cfg.sampler, cfg.guidance, seed=seed)
-
-        def draw(prompts: tuple[str, ...], gen=gen, request=request) -> np.ndarray:
-            return np.concatenate([gen.generate(request(p, args.n, s)).images for s, p in enumerate(prompts)])
-
-        groups = {"captions_of_the_data": draw(SEEN), "pairs_it_lacks": draw(UNSEEN),
-                  "other_captions": gen.draw_prompts(others, request("", 1, 0))}
+        groups = {"captions_of_the_data": draw(gen, SEEN, args.n), "pairs_it_lacks": draw(gen, UNSEEN, args.n),
+                  "other_captions": gen.draw_prompts(others, ImageRequest("", 1, cfg.sample_steps, cfg.sampler,
+                                                                          cfg.guidance, seed=0))}
         report = {"checkpoint": ref}
         for name, images in groups.items():
             got = copying_report(images.astype(np.float32) / 255.0, train)

@@ -51,9 +51,8 @@ PRESETS: dict[str, Settings] = {
 
 FORM = FormSpec(
     fields=("steps", "minutes", "batch_size", "lr", "lr_schedule", "warmup_steps", "width", "text_layers",
-            "prediction", "min_snr", "caption_dropout", "ema_decay", "focus_words", "focus_times", "sampler", "sample_steps", "guidance",
-            "guidance_until", "seed",
-            "device", "cpu_threads"),
+            "prediction", "min_snr", "caption_dropout", "ema_decay", "focus_words", "focus_times", "sampler",
+            "sample_steps", "guidance", "guidance_until", "seed", "device", "cpu_threads"),
     labels={"lr": "Learning rate", "lr_schedule": "Rate schedule", "warmup_steps": "Warm-up steps",
             "width": "UNet width", "text_layers": "Caption encoder layers", "prediction": "Predicts",
             "caption_dropout": "Caption dropout (for guidance)",

@@ -36,7 +36,7 @@ class Batches:
         """int64 (k,) indices in [0, n) on the CPU."""
         while len(self.pool) < k:
             order = torch.randperm(len(self.items), generator=self.gen)
-            self.pool = torch.cat([self.pool, order if len(self.items) == self.n else self.items[order]])
+            self.pool = torch.cat([self.pool, self.items[order]])
         out, self.pool = self.pool[:k], self.pool[k:]
         self.drawn += k
         return out

@@ -15,7 +15,6 @@ every row, drawn with the default sampler, steps and guidance.
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any, ClassVar
 
 import numpy as np
@@ -29,7 +28,13 @@ from playground.core.data.note_captions import caption_for
 from playground.core.events import AudioClips, ImageGrid, View
 from playground.core.models.diffusion_config import DiffusionConfig
 from playground.core.models.diffusion_net import DiffusionNet
-from playground.core.models.text_encoder import drop_captions, empty_captions, encode_captions, train_caption_tokenizer
+from playground.core.models.text_encoder import (
+    drop_captions,
+    empty_captions,
+    encode_captions,
+    normalise_caption,
+    train_caption_tokenizer,
+)
 from playground.core.preprocess.mel import (
     denormalise_log_mel,
     log_mel,
@@ -94,14 +99,15 @@ def training_captions(data: Any) -> tuple[np.ndarray, list[str]]:
 
 
 def focus_items(captions: list[str], words: frozenset[str]) -> np.ndarray:
-    """bool per caption: whether it has one of ``words`` (lower case; "heart-eyes" has "heart").
+    """bool per caption: whether it has one of ``words`` (lower case), split as the caption tokenizer splits
+    it ("heart-eyes" has "heart").
 
     Raises:
         ValueError: focus words were given and no caption has any of them.
     """
     if not words:
         return np.zeros(len(captions), dtype=bool)
-    hit = np.array([bool(words & {w.lower() for w in re.split(r"[^\w']+", c) if w}) for c in captions], dtype=bool)
+    hit = np.array([not words.isdisjoint(normalise_caption(c).split()) for c in captions], dtype=bool)
     if not hit.any():
         raise ValueError(f"focus words: no caption has any of {', '.join(sorted(words))}: check the spelling, or "
                          "clear the focus words")
@@ -150,8 +156,7 @@ class DiffusionTrainer(Trainer):
         self.ema = copy.deepcopy(self.net).eval().requires_grad_(False) if self.config.ema_decay > 0 else None
         self.opt = torch.optim.AdamW(self.net.parameters(), lr=run.learning_rates["model"], weight_decay=0.0)
         self.focused = focus_items(captions, self.config.focus)
-        repeats = np.where(self.focused, self.config.focus_times, 1) if self.focused.any() else None
-        self.batches = Batches(len(self.x), run.seed, repeats)
+        self.batches = Batches(len(self.x), run.seed, np.where(self.focused, self.config.focus_times, 1))
         self.noise = torch.Generator().manual_seed(run.seed + 1)
         self.updates = 0
         labels = np.asarray(data.labels)[self.kept]
