@@ -118,6 +118,7 @@ class ConfigForm(QWidget):
                 widget.setValue(value)
             elif isinstance(widget, QLineEdit):
                 widget.setText(f"{value:g}" if isinstance(value, float) else str(value))
+                widget.setCursorPosition(0)  # a narrow field shows a long value's start ("heart,circle,...")
             else:
                 for spin, v in zip(widget.findChildren(QDoubleSpinBox), value):
                     spin.setValue(float(v))
