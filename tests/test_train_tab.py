@@ -287,3 +287,17 @@ def test_the_device_row_shows_the_thread_count_the_run_uses(qtbot, tab, monkeypa
     tab.start(tab.controls.read_settings().replace(cpu_threads=1, steps=2))
     assert tab.device_text().startswith("CPU, 1 training thread of ")
     qtbot.waitUntil(lambda: not tab.is_running(), timeout=30_000)
+
+
+def test_the_settings_column_is_as_wide_as_the_diffusion_form(qtbot, tab):
+    # The diffusion form's long labels made it wider than the column: values were cut behind a sideways scroll bar.
+    _use(tab, load_bundled("emoji-32"))
+    controls = tab.controls
+    controls.family.setCurrentIndex(controls.family.findData("diffusion"))
+    qtbot.waitUntil(lambda: "focus_words" in controls.form.names())
+    qtbot.waitUntil(lambda: tab.controls_scroll.viewport().width() >= controls.minimumSizeHint().width())
+    field = controls.form.widget("guidance")
+    qtbot.waitUntil(field.isVisible)
+    qtbot.wait(50)  # the new form is laid out
+    right = field.mapTo(tab.controls_scroll.viewport(), field.rect().topRight()).x()
+    assert right < tab.controls_scroll.viewport().width()

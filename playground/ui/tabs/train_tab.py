@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QListWidget, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from playground.core import families
@@ -34,6 +34,31 @@ from playground.ui.widgets.run_controls import RunControls
 
 SLOT = "train"
 REDRAW_MS = 66  # ~15 Hz, whatever the training speed
+
+
+class ControlsScroll(QScrollArea):
+    """The settings column: it scrolls down, never sideways, and is always as wide as its form needs.
+
+    A family's form can be wider than the column's first width (the diffusion labels are): without this, the
+    values and the model's name were cut at the right edge behind a horizontal scroll bar.
+    """
+
+    def __init__(self, controls: QWidget) -> None:
+        super().__init__()
+        self.setWidget(controls)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        controls.installEventFilter(self)
+        self._fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+        return False
+
+    def _fit(self) -> None:
+        bar = self.verticalScrollBar().sizeHint().width()
+        self.setMinimumWidth(max(300, self.widget().minimumSizeHint().width() + bar + 2 * self.frameWidth()))
 
 
 class TrainTab(QWidget):
@@ -68,10 +93,7 @@ class TrainTab(QWidget):
     # -- building -------------------------------------------------------------
     def _build(self) -> None:
         self.controls = RunControls()
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(300)
+        self.controls_scroll = scroll = ControlsScroll(self.controls)
         self._plots_row = QHBoxLayout()
         self._panel_slot = QVBoxLayout()
         middle = QWidget()
