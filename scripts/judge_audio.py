@@ -13,7 +13,12 @@ and for the pairs held out of its training. Timbre: a small CNN trained on the
 real clips' spectrograms (the pairs the model learned; its own seed) names the
 instrument of each generated clip; the figure to compare is how often it names
 the instrument asked for, against how often it is right on the held-out real
-clips. Output keys:
+clips. Every clip the classifier hears, real or generated, is first scaled to
+a peak of -1 dB, as the model's pipeline scales its training clips: the raw
+notes peak anywhere from -26 to -2 dB, and a classifier trained on raw levels
+learns loudness as a cue (the loud brass), then hears every generated clip,
+all at the pipeline's level, as brass. ``--raw-levels`` judges as before.
+Output keys:
 
     pitch_within_half_semitone           {"trained": share, "heldout": share}
     timbre_generated, timbre_real_heldout the classifier's accuracy on each
@@ -57,11 +62,20 @@ FAMILIES = {
 }
 
 
+PEAK_DB = -1.0  # the bundled recipe's pipeline: "normalise", mode "peak", -1 dB
+
+
 def spectrograms(clips: np.ndarray, mel, pool: int) -> np.ndarray:
     """float32 N x 1 x bands x frames in [-1, 1]: what the timbre classifier sees (as the model draws it)."""
     out = [normalise_log_mel(pool_frames(log_mel(torch.from_numpy(clips[i : i + 64]), mel), pool), mel).clamp(-1, 1)
            for i in range(0, len(clips), 64)]
     return torch.cat(out)[:, None].numpy()
+
+
+def peak_normalised(clips: np.ndarray, peak_db: float = PEAK_DB) -> np.ndarray:
+    """Each clip scaled so its loudest sample is at ``peak_db`` (silence stays silence)."""
+    peaks = np.abs(clips).max(axis=1, keepdims=True)
+    return (clips * np.where(peaks > 1e-8, 10 ** (peak_db / 20) / np.maximum(peaks, 1e-8), 1.0)).astype(np.float32)
 
 
 def family_of(name: str) -> str:
@@ -74,9 +88,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--share", type=float, default=1.0, help="share of the pairs to play (seeded)")
     parser.add_argument("--steps", type=int)
     parser.add_argument("--guidance", type=float)
+    parser.add_argument("--sampler", choices=("ddpm", "ddim", "dpm++2m"), help="(default: the model's)")
+    parser.add_argument("--guidance-until", type=float, help="guide only above this share of the timesteps "
+                        "(default: the model's)")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--round-trip", action="store_true",
                         help="also judge the held-out real clips after the model's spectrogram and Griffin-Lim")
+    parser.add_argument("--raw-levels", action="store_true",
+                        help="judge timbre on the clips' own levels, not all at the pipeline's peak level")
     args = parser.parse_args(argv)
     apply_threads(args.threads)
     from playground.core.families.generators import load_generator
@@ -84,9 +103,13 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.monotonic()
     gen = load_generator(args.checkpoint, "cpu")
+    if args.guidance_until is not None:
+        gen.config = gen.config.replace(guidance_until=args.guidance_until)
     mel, pool = gen.mel, gen.config.mel_pool
     data = load_bundled("instrument-notes")
     clips = np.stack(data.clips).astype(np.float32)
+    level = (lambda c: c) if args.raw_levels else peak_normalised
+    clips = level(clips)
     names = list(data.label_names)
     # The timbre judge: trained on the real clips of the pairs the model learned.
     learned = np.flatnonzero(~data.heldout)
@@ -98,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     real_acc = float((clf.predict_proba(x[held]).argmax(1) == data.labels[held]).mean())
     round_trip = None
     if args.round_trip:
-        rebuilt = spectrograms(gen.to_audio(x[held][:, 0]), mel, pool)
+        rebuilt = spectrograms(level(gen.to_audio(x[held][:, 0])), mel, pool)
         round_trip = round(float((clf.predict_proba(rebuilt).argmax(1) == data.labels[held]).mean()), 4)
     # One prompt per instrument-and-note pair, at medium loudness.
     pairs = sorted({(int(k), int(m), bool(h)) for k, m, h in zip(data.labels, data.pitches, data.heldout, strict=True)})
@@ -106,9 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.share < 1:
         pairs = [pairs[i] for i in sorted(rng.choice(len(pairs), max(1, round(args.share * len(pairs))), replace=False))]
     prompts = [caption_for(names[k], m, 80) for k, m, _ in pairs]
-    steps = args.steps or gen.config.sample_steps
+    steps, sampler = args.steps or gen.config.sample_steps, args.sampler or gen.config.sampler
     guidance = gen.config.guidance if args.guidance is None else args.guidance
-    request = ImageRequest("", 1, steps, gen.config.sampler, guidance, seed=0)
+    request = ImageRequest("", 1, steps, sampler, guidance, seed=0)
     drawn = gen.draw_prompts(prompts, request)
     waves = gen.to_audio(drawn)
     hits = {"trained": [], "heldout": []}
@@ -116,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         estimate = estimate_f0(wave, gen.sample_rate)
         ok = estimate.voiced and abs(cents_off(estimate.f0, midi)) <= 50
         hits["heldout" if heldout else "trained"].append(ok)
-    named = clf.predict_proba(spectrograms(waves, mel, pool)).argmax(1)
+    named = clf.predict_proba(spectrograms(level(waves), mel, pool)).argmax(1)
     asked = np.array([k for k, _, _ in pairs])
     gen_acc = float((named == asked).mean())
     drawn_acc = float((clf.predict_proba(np.clip(drawn, -1, 1)[:, None].astype(np.float32)).argmax(1) == asked).mean())
@@ -129,15 +152,16 @@ def main(argv: list[str] | None = None) -> int:
                 counts[family_of(names[named[i]])] = counts.get(family_of(names[named[i]]), 0) + 1
             confusion[fam] = {f: round(c / len(rows), 3) for f, c in counts.items()}
     t0 = time.perf_counter()
-    gen.generate_audio(ImageRequest("a flute playing A4", 1, steps, gen.config.sampler, guidance, seed=1))
+    gen.generate_audio(ImageRequest("a flute playing A4", 1, steps, sampler, guidance, seed=1))
     clip_seconds = time.perf_counter() - t0
     report = {
-        "checkpoint": str(args.checkpoint), "pairs": len(pairs), "steps": steps, "guidance": guidance,
+        "checkpoint": str(args.checkpoint), "pairs": len(pairs), "sampler": sampler, "steps": steps,
+        "guidance": guidance, "guidance_until": gen.config.guidance_until,
         "pitch_within_half_semitone": {k: round(float(np.mean(v)), 4) if v else None for k, v in hits.items()},
         "pairs_by_split": {k: len(v) for k, v in hits.items()},
         "timbre_generated": round(gen_acc, 4), "timbre_real_heldout": round(real_acc, 4),
         "timbre_ratio": round(gen_acc / max(real_acc, 1e-9), 3), "family_confusion": confusion,
-        "timbre_drawn_spectrograms": round(drawn_acc, 4), "timbre_real_round_trip": round_trip,
+        "timbre_drawn_spectrograms": round(drawn_acc, 4), "timbre_real_round_trip": round_trip, "levels": "raw" if args.raw_levels else f"peak {PEAK_DB:g} dB",
         "audio_clip_seconds": round(clip_seconds, 3), "seconds": round(time.monotonic() - start, 1),
     }
     print(json.dumps(report))
