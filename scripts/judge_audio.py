@@ -73,7 +73,12 @@ def spectrograms(clips: np.ndarray, mel, pool: int) -> np.ndarray:
 
 
 def peak_normalised(clips: np.ndarray, peak_db: float = PEAK_DB) -> np.ndarray:
-    """Each clip scaled so its loudest sample is at ``peak_db`` (silence stays silence)."""
+    """Each clip scaled so its loudest sample is at ``peak_db`` (silence stays silence).
+
+    The pipeline's "normalise" step (``NormaliseAudio``, mode "peak") does the same one clip at a time with a
+    float32 scale; this scales in float64. The 1-ulp difference is enough to change the small classifier's training
+    (real held-out notes 70.5% instead of 73.0%), so the README's figures stay tied to this function.
+    """
     peaks = np.abs(clips).max(axis=1, keepdims=True)
     return (clips * np.where(peaks > 1e-8, 10 ** (peak_db / 20) / np.maximum(peaks, 1e-8), 1.0)).astype(np.float32)
 
@@ -161,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         "pairs_by_split": {k: len(v) for k, v in hits.items()},
         "timbre_generated": round(gen_acc, 4), "timbre_real_heldout": round(real_acc, 4),
         "timbre_ratio": round(gen_acc / max(real_acc, 1e-9), 3), "family_confusion": confusion,
-        "timbre_drawn_spectrograms": round(drawn_acc, 4), "timbre_real_round_trip": round_trip, "levels": "raw" if args.raw_levels else f"peak {PEAK_DB:g} dB",
+        "timbre_drawn_spectrograms": round(drawn_acc, 4), "timbre_real_round_trip": round_trip,
+        "levels": "raw" if args.raw_levels else f"peak {PEAK_DB:g} dB",
         "audio_clip_seconds": round(clip_seconds, 3), "seconds": round(time.monotonic() - start, 1),
     }
     print(json.dumps(report))
