@@ -114,6 +114,39 @@ def test_build_model_resume_finishes_an_interrupted_recipe(tmp_path, monkeypatch
     assert "already reached step 6 of 6" in capsys.readouterr().err
 
 
+def test_a_recipe_with_a_second_stage_builds_and_resumes_both(tmp_path, monkeypatch, capsys, assets):
+    # The sound model trains 3,000 steps, then 2,000 more on a second schedule: one build-model command.
+    from playground.cli import build_cmd, main
+
+    train = [*build_cmd.RECIPES["names"]["train"], "--preset", "tiny"]
+    recipe = {**build_cmd.RECIPES["names"], "train": train, "steps": 4,
+              "then": [{"steps": 2, "set": ["lr=1e-4", "warmup_steps=0"]}]}
+    monkeypatch.setitem(build_cmd.RECIPES, "names", recipe)
+    work = tmp_path / "work"
+    assert main(["build-model", "names", "--work", str(work), "--device", "cpu"]) == 0
+    entry = json.loads((assets / "models" / "index.json").read_text())["models"][0]
+    config = json.loads((work / "run.json").read_text())["config"]
+    assert entry["steps"] == 6 and config["steps"] == 2 and config["learning_rates"]["model"] == 1e-4
+    assert entry["train_command"].endswith("--preset tiny --steps 4 && python -m playground train text --dataset "
+                                           "first-names --preset names --seed 0 --preset tiny --resume --steps 2 "
+                                           "--set lr=1e-4 --set warmup_steps=0")
+    # Stopped one step into the second stage: the rest of it, on its own schedule, not the first stage again.
+    steps = build_cmd.resume_commands(["train"], 4, recipe["then"], 5)
+    assert steps == [["train", "--resume", "--steps", "1", "--set", "lr=1e-4", "--set", "warmup_steps=0",
+                      "--set", "schedule_done=1"]]
+    assert build_cmd.resume_commands(["train"], 4, recipe["then"], 1)[0][-3:] == ["3", "--set", "schedule_done=1"]
+    assert len(build_cmd.resume_commands(["train"], 4, recipe["then"], 1)) == 2
+    capsys.readouterr()
+    assert main(["build-model", "names", "--resume", "--work", str(work), "--device", "cpu"]) == 2
+    assert "already reached step 6 of 6" in capsys.readouterr().err
+
+
+def test_every_recipe_with_stages_says_how_long_its_first_is():
+    from playground.cli.build_cmd import RECIPES
+
+    assert all("steps" in recipe for recipe in RECIPES.values() if recipe.get("then"))
+
+
 def test_every_bundled_model_loads_by_name_and_makes_something():
     # What ships in assets/models: each index entry loads, says what it learned from, and generates.
     from playground.core.generators.diffusion_generator import ImageRequest
