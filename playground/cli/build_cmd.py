@@ -23,6 +23,9 @@ from playground.cli import Commands, UserError
 # Default sampling of the shipped image models, chosen by judging them (README, "Images from a prompt"): the
 # DiffusionConfig defaults, written into models first trained with 20 DDIM steps at guidance 4.
 FAST_SAMPLING = {"sampler": "dpm++2m", "sample_steps": 11, "guidance": 5.0, "guidance_until": 0.3}
+# The digits' guidance can stop sooner: above 60% noise only, the judge's digits stay as right (99.2%, the 9s 94%
+# against 93%) and 16 come about a tenth sooner (5 guided steps of 11 instead of 8).
+DIGITS_SAMPLING = {**FAST_SAMPLING, "guidance_until": 0.6}
 # The sound model's, chosen by judging it (README, "Sound from a prompt"): the stochastic sampler keeps the
 # instruments' timbre where the deterministic ones smear it (a timbre classifier named the asked instrument on
 # 46% of the notes, against 18% with DPM-Solver++ in 11 steps), and 50 steps fit the 2 s a clip may take.
@@ -41,7 +44,7 @@ RECIPES: dict[str, dict] = {
         "family": "diffusion", "dataset": "mnist-5k", "title": "Handwritten digits (diffusion, 28x28)",
         "train": ["train", "diffusion", "--dataset", "mnist-5k", "--preset", "digits", "--seed", "0"],
         "networks": ("ema",),  # generation draws with the averaged weights; the raw ones would double the size
-        "sampling": FAST_SAMPLING,
+        "sampling": DIGITS_SAMPLING,
     },
     "emoji": {
         "family": "diffusion", "dataset": "emoji-32", "title": "Emoji (diffusion, 32x32 colour)",
