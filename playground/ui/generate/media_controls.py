@@ -94,7 +94,7 @@ class MediaControls(QWidget):
         until = float(card.get("guidance_until") or 0)
         if until > 0:
             rows.append(("Guidance", f"on the steps above {until:.0%} noise; "
-                                     "the last ones follow the prompt unguided (half the work)"))
+                                     "the last ones follow the prompt unguided, each at half the cost"))
         return rows
 
     def read_request(self, n: int | None = None) -> Any:
