@@ -169,15 +169,9 @@ def resume_commands(base: list[str], first: int, stages: list[dict], reached: in
     resumes it on its own schedule. Empty when the checkpoint at step ``reached`` has
     finished them all.
     """
-    ends = [first]
-    for stage in stages:
-        ends.append(ends[-1] + stage["steps"])
-    for k, end in enumerate(ends):
+    end = 0
+    for k, stage in enumerate([{"steps": first}, *stages]):
+        start, end = end, end + stage["steps"]
         if reached < end:
-            start = ends[k - 1] if k else 0
-            if k == 0:
-                now = [*base, "--resume", "--steps", str(end - reached), "--set", f"schedule_done={reached}"]
-            else:
-                now = continuation(base, stages[k - 1], end - reached, reached - start)
-            return [now] + [continuation(base, stage) for stage in stages[k:]]
+            return [continuation(base, stage, end - reached, reached - start), *(continuation(base, s) for s in stages[k:])]
     return []
