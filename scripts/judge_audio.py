@@ -14,11 +14,11 @@ real clips' spectrograms (the pairs the model learned; its own seed) names the
 instrument of each generated clip; the figure to compare is how often it names
 the instrument asked for, against how often it is right on the held-out real
 clips. Every clip the classifier hears, real or generated, is first scaled to
-a peak of -1 dB, as the model's pipeline scales its training clips: the raw
-notes peak anywhere from -26 to -2 dB, and a classifier trained on raw levels
-learns loudness as a cue (the loud brass), then hears every generated clip,
-all at the pipeline's level, as brass. ``--raw-levels`` judges as before.
-Output keys:
+the peak the model's pipeline scales its training clips to (-1 dB for the
+bundled model): the raw notes peak anywhere from -26 to -2 dB, and a
+classifier trained on raw levels learns loudness as a cue (the loud brass),
+then hears every generated clip, all at the pipeline's level, as brass.
+``--raw-levels`` judges as before. Output keys:
 
     pitch_within_half_semitone           {"trained": share, "heldout": share}
     timbre_generated, timbre_real_heldout the classifier's accuracy on each
@@ -62,7 +62,16 @@ FAMILIES = {
 }
 
 
-PEAK_DB = -1.0  # the bundled recipe's pipeline: "normalise", mode "peak", -1 dB
+PEAK_DB = -1.0  # the pipeline's default peak, for a model whose pipeline does not scale to a peak
+
+
+def pipeline_peak_db(pipeline: dict) -> float:
+    """The peak level (dB) the model's pipeline scaled its training clips to (its "normalise" step, mode "peak")."""
+    for step in pipeline.get("steps", ()):
+        params = step.get("params", {})
+        if step.get("name") == "normalise" and step.get("enabled", True) and params.get("mode") == "peak":
+            return float(params.get("peak_db", PEAK_DB))
+    return PEAK_DB
 
 
 def spectrograms(clips: np.ndarray, mel, pool: int) -> np.ndarray:
@@ -113,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     mel, pool = gen.mel, gen.config.mel_pool
     data = load_bundled("instrument-notes")
     clips = np.stack(data.clips).astype(np.float32)
-    level = (lambda c: c) if args.raw_levels else peak_normalised
+    peak_db = pipeline_peak_db(gen.checkpoint.pipeline)
+    level = (lambda c: c) if args.raw_levels else (lambda c: peak_normalised(c, peak_db))
     clips = level(clips)
     names = list(data.label_names)
     # The timbre judge: trained on the real clips of the pairs the model learned.
@@ -167,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         "timbre_generated": round(gen_acc, 4), "timbre_real_heldout": round(real_acc, 4),
         "timbre_ratio": round(gen_acc / max(real_acc, 1e-9), 3), "family_confusion": confusion,
         "timbre_drawn_spectrograms": round(drawn_acc, 4), "timbre_real_round_trip": round_trip,
-        "levels": "raw" if args.raw_levels else f"peak {PEAK_DB:g} dB",
+        "levels": "raw" if args.raw_levels else f"peak {peak_db:g} dB",
         "audio_clip_seconds": round(clip_seconds, 3), "seconds": round(time.monotonic() - start, 1),
     }
     print(json.dumps(report))
