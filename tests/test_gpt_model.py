@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from playground.core.models.gpt import GPT, GPTConfig, context_window, default_keep
+from playground.core.models.gpt import GPT, GPTConfig, context_window, default_keep, lengthen_positions
 
 TINY = GPTConfig(vocab_size=13, block_size=8, n_layer=2, n_head=2, n_embd=16)
 
@@ -182,3 +182,12 @@ def test_attention_at_leaves_training_mode_alone():
     idx = torch.randint(0, 13, (8,))
     assert torch.equal(model.attention_at(idx), model.attention_at(idx))  # dropout off inside
     assert model.training
+
+
+def test_a_lengthened_position_table_keeps_its_rows_and_repeats_its_second_half():
+    table = torch.arange(8.0)[:, None].expand(8, 3)  # row p holds p
+    longer = lengthen_positions(table, 14)
+    assert longer[:, 0].tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5]
+    assert torch.equal(lengthen_positions(table, 8), table)
+    with pytest.raises(ValueError, match="lengthened, not shortened"):
+        lengthen_positions(table, 6)

@@ -76,6 +76,16 @@ def _fit(settings: Settings, data: Any) -> Settings:
     return Settings(settings.model.for_data(data), settings.run)
 
 
+def _resume_settings(saved: Settings, asked: Settings) -> Settings:
+    """A resumed run keeps its network, except that it may take a longer context: the position
+    table grows (``GPTTrainer.load_checkpoint_state``) and the trained weights carry on. A shorter
+    context than the checkpoint's is not taken; the run keeps its own."""
+    model = saved.model
+    if asked.model.block_size > model.block_size:
+        model = model.replace(block_size=asked.model.block_size)
+    return Settings(model, asked.run)
+
+
 def _check_resume(checkpoint: Checkpoint, data: Any) -> None:
     if checkpoint.data.get("tokenizer") != data.tokenizer.to_dict():
         raise ValueError("that checkpoint was trained with another tokenizer (another vocabulary): prepare the text "
@@ -105,5 +115,6 @@ GPT_FAMILY = register(Family(
     curves=CURVES,
     form=FORM,
     fit=_fit,
+    resume_settings=_resume_settings,
     check_resume=_check_resume,
 ))

@@ -73,6 +73,10 @@ class TextGenerator:
         self.checkpoint, self.config, self.device = checkpoint, config, device
         try:
             self.tokenizer = Tokenizer.from_dict(checkpoint.data.get("tokenizer"))
+            table = checkpoint.networks["gpt"].get("wpe.weight")
+            if table is not None and 0 < table.shape[0] < config.block_size:
+                # a snapshot from before its run lengthened the context: rendered with the context it had
+                self.config = config = config.replace(block_size=int(table.shape[0]))
             self.model = GPT(config.gpt_config())
             self.model.load_state_dict(checkpoint.networks["gpt"])
         except (RuntimeError, KeyError, ValueError) as exc:

@@ -23,7 +23,7 @@ from torch import nn
 
 from playground.core.events import TextSample, View
 from playground.core.models.gpt_sampling import SamplingSettings, generate_tokens
-from playground.core.models.gpt import GPT
+from playground.core.models.gpt import GPT, lengthen_positions
 from playground.core.models.text_model_config import VAL_SHARE, TextModelConfig
 from playground.core.training.run_config import RunConfig
 from playground.core.training.trainer import Trainer
@@ -51,6 +51,7 @@ class GPTTrainer(Trainer):
                                      betas=(0.9, self.config.beta2))
         self.windows = torch.Generator().manual_seed(run.seed)
         self.tokens_seen = 0
+        self.lengthened_from = 0  # the context of a resumed checkpoint this run lengthened (0: none)
         block, batch = self.config.block_size, run.batch_size
         fixed = torch.Generator().manual_seed(run.seed + 1)
         self.val_starts = torch.randint(0, len(self.val_ids) - block, (self.config.eval_batches, batch), generator=fixed)
@@ -94,8 +95,39 @@ class GPTTrainer(Trainer):
 
     def describe(self) -> str:
         params = self.model.num_params()
+        longer = (f"; its context lengthened from {self.lengthened_from} to {self.config.block_size} tokens"
+                  if self.lengthened_from else "")
         return (f"training a GPT ({params / 1e6:.2f} M parameters, {self.data.tokenizer.kind} tokens, "
-                f"vocabulary {self.config.vocab_size:,}) on {len(self.train_ids):,} tokens")
+                f"vocabulary {self.config.vocab_size:,}) on {len(self.train_ids):,} tokens{longer}")
+
+    def load_checkpoint_state(self, networks: dict[str, dict[str, torch.Tensor]],
+                              optimizers: dict[str, dict[str, Any]] | None = None,
+                              state: dict[str, Any] | None = None) -> None:
+        """As the base class; a checkpoint trained with a shorter context gets its position table
+        lengthened (``lengthen_positions``), and the optimiser's moments for the new rows start at zero."""
+        table = networks.get("gpt", {}).get("wpe.weight")
+        block = self.config.block_size
+        if table is not None and table.dim() == 2 and table.shape[0] < block:
+            self.lengthened_from = int(table.shape[0])
+            networks = {**networks, "gpt": {**networks["gpt"], "wpe.weight": lengthen_positions(table, block)}}
+            if optimizers and "model" in optimizers:
+                optimizers = {**optimizers, "model": self._lengthen_moments(optimizers["model"], block)}
+        super().load_checkpoint_state(networks, optimizers, state)
+
+    def _lengthen_moments(self, saved: dict[str, Any], block: int) -> dict[str, Any]:
+        """A saved AdamW state with the position table's moments padded with zeros to ``block`` rows."""
+        order = [p for group in self.opt.param_groups for p in group["params"]]
+        index = next(i for i, p in enumerate(order) if p is self.model.wpe.weight)
+        saved_ids = [i for group in saved["param_groups"] for i in group["params"]]
+        if len(saved_ids) != len(order):
+            return saved  # not this optimiser's state: loading it reports the mismatch
+        key = saved_ids[index]
+        moments = dict(saved["state"].get(key, {}))
+        for name in ("exp_avg", "exp_avg_sq"):
+            value = moments.get(name)
+            if torch.is_tensor(value) and value.dim() == 2 and value.shape[0] < block:
+                moments[name] = torch.cat([value, value.new_zeros(block - value.shape[0], value.shape[1])])
+        return {**saved, "state": {**saved["state"], key: moments}}
 
     def nan_hint(self) -> str:
         return f"lower the learning rate (now {self.opt.param_groups[0]['lr']:g}) or keep gradient clipping on, then resume"
