@@ -119,16 +119,17 @@ def test_a_resume_with_schedule_done_keeps_the_interrupted_schedule():
     assert whole.replace(steps=60).lr_factor(0) == 0.1  # without it, a resume warms up again
 
 
-def test_a_resume_may_lengthen_the_context_and_keeps_what_was_learned(tmp_path):
+def test_a_resume_may_lengthen_the_context_and_change_the_dropout_and_keeps_what_was_learned(tmp_path):
     # The bundled Shakespeare model's second stage: trained at 128 tokens, then resumed at 256.
     settings = GPT.preset("tiny", steps=30, lr=1e-2, samples_every=15, lr_schedule="constant")
     collect(session_job(GPT, text(), settings, out_dir=tmp_path / "run"))
     short = load_checkpoint(tmp_path / "run")
-    longer = settings.replace(steps=4, block_size=32)
+    longer = settings.replace(steps=4, block_size=32, dropout=0.2)  # the recipe's stage also raises the dropout
     result, events = collect(session_job(GPT, text(), longer, out_dir=tmp_path / "run", resume_from=tmp_path / "run"))
     assert result.step == 34 and any("lengthened from 16 to 32 tokens" in getattr(e, "message", "") for e in events)
     long = load_checkpoint(tmp_path / "run", with_optim=True)
     assert long.model_config["block_size"] == 32 and long.networks["gpt"]["wpe.weight"].shape[0] == 32
+    assert short.model_config["dropout"] == 0.0 and long.model_config["dropout"] == 0.2
     moments = [s for s in long.optimizers["model"]["state"].values() if s["exp_avg"].shape[:1] == (32,)]
     assert len(moments) == 1  # the position table's moments grew with it
     # what was learned carries over: the first step at 32 tokens starts near where 16 tokens ended
