@@ -62,9 +62,10 @@ def lengthen_positions(table: torch.Tensor, block_size: int) -> torch.Tensor:
     The first T rows are kept as trained. The new ones repeat the table's second half
     (position T + i starts as T // 2 + i mod (T - T // 2)), so neighbouring positions
     stay neighbours and what the model learned about the tokens just before the one it
-    predicts carries over. (On the bundled Shakespeare model, over 256-token windows
-    before any training: 2.08 nats per character this way, 3.00 with every new position a
-    copy of the last; 1.39 on the same text at its own 128.)
+    predicts carries over. (The Shakespeare model at 7,000 steps, over 256-token windows of
+    its held-out text's first 40,000 characters, before any training at 256: 2.08 nats per
+    character this way, 3.00 with every new position a copy of the last; 1.39 on the same
+    text at its own 128.)
     """
     rows = table.shape[0]
     if block_size < rows:
