@@ -51,6 +51,7 @@ from playground.core.device import apply_threads  # noqa: E402
 from playground.core.metrics.pitch import cents_off, estimate_f0  # noqa: E402
 from playground.core.models.classifier import CLASSIFIER_PRESETS  # noqa: E402
 from playground.core.preprocess.mel import log_mel, normalise_log_mel, pool_frames  # noqa: E402
+from playground.core.preprocess.pipeline import Pipeline  # noqa: E402
 from playground.core.preprocess.prepared import PreparedImages  # noqa: E402
 from playground.core.training.classifier_trainer import train_classifier  # noqa: E402
 
@@ -67,11 +68,10 @@ PEAK_DB = -1.0  # the pipeline's default peak, for a model whose pipeline does n
 
 def pipeline_peak_db(pipeline: dict) -> float:
     """The peak level (dB) the model's pipeline scaled its training clips to (its "normalise" step, mode "peak")."""
-    for step in pipeline.get("steps", ()):
-        params = step.get("params", {})
-        if step.get("name") == "normalise" and step.get("enabled", True) and params.get("mode") == "peak":
-            return float(params.get("peak_db", PEAK_DB))
-    return PEAK_DB
+    steps = Pipeline.from_dict(pipeline)
+    at = steps.find("normalise")
+    step = None if at is None else steps.steps[at]
+    return float(step["peak_db"]) if step is not None and step.enabled and step["mode"] == "peak" else PEAK_DB
 
 
 def spectrograms(clips: np.ndarray, mel, pool: int) -> np.ndarray:
