@@ -185,6 +185,58 @@ def test_focus_words_draw_their_images_more_often_and_say_so():
         DIFFUSION.preset("tiny", focus_times=0)
 
 
+def test_augmentation_moves_whole_pixels_repeats_the_edges_and_scales():
+    from playground.core.training.diffusion_trainer import shift_and_zoom
+
+    x = torch.ones(64, 3, 12, 12)
+    x[:, :, 4:8, 5:8] = torch.linspace(-1, 0.5, 3 * 4 * 3).reshape(3, 4, 3)  # a patch on a white background
+    moved = shift_and_zoom(x, 2, 0.0, torch.Generator().manual_seed(0))
+    offsets = []
+    for out in moved:  # each is the image moved by a whole number of pixels, at most 2 each way, pixels unchanged
+        hits = [(dx, dy) for dx in range(-2, 3) for dy in range(-2, 3)
+                if torch.equal(out, torch.roll(x[0], (dy, dx), dims=(1, 2)))]
+        assert len(hits) == 1
+        offsets.append(hits[0])
+    assert len(set(offsets)) >= 15  # of the 25 moves, most turn up in 64 draws
+    zoomed = shift_and_zoom(x, 0, 0.3, torch.Generator().manual_seed(0))
+    ink = (1.0 - zoomed).sum(dim=(1, 2, 3)) / (1.0 - x[0]).sum()  # about the scale squared
+    assert ink.min() < 0.75 and ink.max() > 1.3  # the patch shrank and grew
+    assert torch.allclose(zoomed[:, :, 0], torch.ones(64, 3, 12), atol=1e-6)  # the white edge stays white
+    assert torch.equal(shift_and_zoom(x, 0, 0.0, torch.Generator()), x)
+
+
+def test_a_trainer_with_augmentation_trains_resumes_exactly_and_refuses_sound():
+    from types import SimpleNamespace
+
+    from playground.core.training.diffusion_trainer import DiffusionTrainer
+
+    rng = np.random.default_rng(0)
+    data = SimpleNamespace(x=rng.uniform(-1, 1, (4, 1, 8, 8)).astype(np.float32), labels=np.zeros(4, int),
+                           label_names=["a"], captions=["a dot", "a line", "a ring", "a red heart"],
+                           norm={"kind": "minus1_1"})
+    settings = DIFFUSION.preset("tiny", augment_shift=2, augment_zoom=0.1, ema_decay=0.0)
+    a = DiffusionTrainer(settings.model, settings.run, data)
+    assert "each moved up to 2 px and scaled by up to 10%" in a.describe()
+    seen = []
+    a.schedule.training_example = lambda x0, gen: (seen.append(x0.clone()), (x0, torch.zeros(len(x0), dtype=torch.long),
+                                                                            torch.zeros_like(x0)))[1]
+    a.train_step("model")
+    b = DiffusionTrainer(settings.model, settings.run, data)
+    b.set_state(a.get_state())
+    b.schedule.training_example = a.schedule.training_example
+    a.train_step("model")
+    b.train_step("model")
+    assert torch.equal(seen[1], seen[2])  # the state carries the augmentation's draws
+    drawn = torch.from_numpy(data.x)
+    assert not any(torch.equal(seen[0][i], drawn[j]) for i in range(4) for j in range(4))  # moved, never as stored
+    with pytest.raises(ValueError, match="augment_zoom is a fraction"):
+        DIFFUSION.preset("tiny", augment_zoom=0.9)
+    sound = SimpleNamespace(x=np.zeros((2, 16000), np.float32), sample_rate=16000, labels=np.zeros(2, int),
+                            label_names=["a"], captions=["a flute", "a harp"], norm={"kind": "minus1_1"})
+    with pytest.raises(ValueError, match="moving a spectrogram changes its pitch"):
+        DiffusionTrainer(settings.model, settings.run, sound)
+
+
 def test_batches_with_repeats_resume_exactly():
     from playground.core.training.batches import Batches
 

@@ -39,7 +39,9 @@ PRESETS: dict[str, Settings] = {
     "digits": Settings(DiffusionConfig(min_snr=0.0), _run(steps=4000, samples_every=500, checkpoint_every=1000)),
     # v-prediction: an eps model's colours drifted (backgrounds tinted the object's complement even unguided).
     # Focus: the 64 emoji named heart, circle, square or diamond drawn 8x as often; shapes came out as blobs without.
-    "emoji": Settings(DiffusionConfig(prediction="v", focus_words="heart,circle,square,diamond", focus_times=8),
+    # Augmentation: drawn 8x as often, those 64 came back as copies of themselves; moved and scaled, never twice alike.
+    "emoji": Settings(DiffusionConfig(prediction="v", focus_words="heart,circle,square,diamond", focus_times=8,
+                                      augment_shift=2, augment_zoom=0.1),
                       _run(steps=4000, samples_every=500, checkpoint_every=1000)),
     "instruments": Settings(DiffusionConfig(min_snr=0.0), _run(steps=3000, batch_size=32, samples_every=500,
                                                    checkpoint_every=1000)),
@@ -51,19 +53,21 @@ PRESETS: dict[str, Settings] = {
 
 FORM = FormSpec(
     fields=("steps", "minutes", "batch_size", "lr", "lr_schedule", "warmup_steps", "width", "text_layers",
-            "prediction", "min_snr", "caption_dropout", "ema_decay", "focus_words", "focus_times", "sampler",
+            "prediction", "min_snr", "caption_dropout", "ema_decay", "focus_words", "focus_times", "augment_shift",
+            "augment_zoom", "sampler",
             "sample_steps", "guidance", "guidance_until", "seed", "device", "cpu_threads"),
     labels={"lr": "Learning rate", "lr_schedule": "Rate schedule", "warmup_steps": "Warm-up steps",
             "width": "UNet width", "text_layers": "Caption encoder layers", "prediction": "Predicts",
             "caption_dropout": "Caption dropout (for guidance)",
             "focus_words": "Draw more often: captions with", "focus_times": "... this many times as often",
+            "augment_shift": "Move images up to (px)", "augment_zoom": "Scale images up to (±)",
             "min_snr": "Min-SNR weighting (0: off)", "ema_decay": "EMA (decay)",
             "sample_steps": "Sampling steps", "guidance_until": "Guide only above noise (0-1)",
             "minutes": "Minutes (0: by steps)", "cpu_threads": "CPU threads (0: auto)"},
     choices={"device": DEVICE_CHOICES, "lr_schedule": LR_SCHEDULES, "prediction": PREDICTIONS, "sampler": SAMPLERS},
     ranges={"steps": (1, 10_000_000), "minutes": (0.0, 1440.0), "batch_size": (1, 1024), "warmup_steps": (0, 100_000),
             "width": (8, 256), "text_layers": (0, 8), "caption_dropout": (0.0, 0.9), "min_snr": (0.0, 100.0), "ema_decay": (0.0, 0.9999),
-            "focus_times": (1, 1000),
+            "focus_times": (1, 1000), "augment_shift": (0, 16), "augment_zoom": (0.0, 0.5),
             "sample_steps": (1, 1000), "guidance": (0.0, 30.0), "guidance_until": (0.0, 1.0), "seed": (0, 2**31 - 1),
             "cpu_threads": (0, 256)},
 )

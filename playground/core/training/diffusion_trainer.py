@@ -114,6 +114,25 @@ def focus_items(captions: list[str], words: frozenset[str]) -> np.ndarray:
     return hit
 
 
+def shift_and_zoom(x: torch.Tensor, shift: int, zoom: float, gen: torch.Generator) -> torch.Tensor:
+    """Each image of ``x`` (N x C x H x W) moved by a random whole number of pixels in [-shift, shift] each way
+    and scaled by a random factor in [1 - zoom, 1 + zoom] about its centre; what comes in from outside repeats
+    the edge (a white background stays white). Without zoom the pixels are copied exactly."""
+    n, _c, h, w = x.shape
+    dx = torch.randint(-shift, shift + 1, (n,), generator=gen)
+    dy = torch.randint(-shift, shift + 1, (n,), generator=gen)
+    if zoom == 0:
+        padded = F.pad(x, (shift, shift, shift, shift), mode="replicate")
+        return torch.stack([padded[i, :, shift - int(dy[i]):shift - int(dy[i]) + h, shift - int(dx[i]):shift - int(dx[i]) + w]
+                            for i in range(n)])
+    scale = 1.0 + (torch.rand(n, generator=gen) * 2.0 - 1.0) * zoom
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = 1.0 / scale  # output pixel -> where it is read from (normalised coordinates)
+    theta[:, 0, 2], theta[:, 1, 2] = -2.0 * dx.float() / w, -2.0 * dy.float() / h
+    grid = F.affine_grid(theta.to(x.device), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
 def note_prompts(labels: np.ndarray, label_names: list[str], pitches: np.ndarray) -> list[str]:
     """"a <instrument> playing <note>" for up to 8 instruments, each at the middle of the notes it has."""
     prompts = []
@@ -158,6 +177,10 @@ class DiffusionTrainer(Trainer):
         self.focused = focus_items(captions, self.config.focus)
         self.batches = Batches(len(self.x), run.seed, np.where(self.focused, self.config.focus_times, 1))
         self.noise = torch.Generator().manual_seed(run.seed + 1)
+        if self.config.augments and self.audio:
+            raise ValueError("augment_shift and augment_zoom are for images: moving a spectrogram changes its pitch; "
+                             "set both to 0")
+        self.moves = torch.Generator().manual_seed(run.seed + 2)  # the augmentation's own draws
         self.updates = 0
         labels = np.asarray(data.labels)[self.kept]
         pitches = getattr(data, "pitches", None)
@@ -168,6 +191,8 @@ class DiffusionTrainer(Trainer):
     def train_step(self, part: str) -> dict[str, torch.Tensor]:
         idx = self.batches.take(self.run.batch_size).to(self.device)
         x0, ids = self.x[idx], self.ids[idx]
+        if self.config.augments:
+            x0 = shift_and_zoom(x0, self.config.augment_shift, self.config.augment_zoom, self.moves)
         mask = drop_captions(self.mask[idx], self.config.caption_dropout, self.noise)
         x_t, t, noise = self.schedule.training_example(x0, self.noise)
         self.net.train()
@@ -216,6 +241,9 @@ class DiffusionTrainer(Trainer):
                 if self.audio else f"{len(self.x):,} captioned images ({c}x{h}x{w})")
         focus = (f"; {int(self.focused.sum()):,} with {', '.join(sorted(self.config.focus))} drawn "
                  f"{self.config.focus_times}x as often" if self.focused.any() and self.config.focus_times > 1 else "")
+        if self.config.augments:
+            focus += (f"; each moved up to {self.config.augment_shift} px and scaled by up to "
+                      f"{self.config.augment_zoom:.0%} at random each time it is drawn")
         return (f"training a diffusion model ({params / 1e6:.2f} M parameters) on {what}, "
                 f"{self.tokenizer.vocab_size:,} caption words{focus}")
 
@@ -240,11 +268,14 @@ class DiffusionTrainer(Trainer):
         return {"training.npz": buf.getvalue()}
 
     def get_state(self) -> dict[str, Any]:
-        return {"noise.rng": self.noise.get_state(), "updates": self.updates, **self.batches.state()}
+        return {"noise.rng": self.noise.get_state(), "moves.rng": self.moves.get_state(), "updates": self.updates,
+                **self.batches.state()}
 
     def set_state(self, state: dict[str, Any]) -> None:
         if "noise.rng" in state:
             self.noise.set_state(state["noise.rng"])
+        if "moves.rng" in state:
+            self.moves.set_state(state["moves.rng"])
         if "updates" in state:
             self.updates = int(state["updates"])
         self.batches.set_state(state)
