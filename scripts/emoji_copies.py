@@ -12,6 +12,13 @@ those without a shape word), so a model that learned a few emoji by heart
 (see ``focus_words``) shows where. Prints one JSON line per checkpoint: the
 median distance from a generated image to its nearest training image per
 group, and the median distance between a training image and its nearest other.
+
+A copy moved by a pixel is as far from its original, pixel by pixel, as two
+different emoji are (a training emoji moved 1 px: a median 6.5 from itself).
+``--aligned 2`` also gives every median with the training images free to move
+up to 2 px each way first (edges repeated), on both sides of the comparison,
+so a model trained on moved images (``augment_shift``) cannot pass by moving
+its copies.
 """
 
 from __future__ import annotations
@@ -40,11 +47,38 @@ def draw(gen, prompts, n: int) -> np.ndarray:
                            for s, p in enumerate(prompts)])
 
 
+def moved(images: np.ndarray, px: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every image moved by each whole-pixel offset up to ``px`` each way (edges repeated), flattened, with the
+    index of the image each came from: ((2px+1)^2 M) x D and ((2px+1)^2 M,)."""
+    n, h, w = images.shape[:3]
+    padded = np.pad(images, ((0, 0), (px, px), (px, px), (0, 0)), mode="edge")
+    out = [padded[:, px + dy:px + dy + h, px + dx:px + dx + w].reshape(n, -1)
+           for dy in range(-px, px + 1) for dx in range(-px, px + 1)]
+    return np.concatenate(out), np.tile(np.arange(n), len(out))
+
+
+def aligned_nearest(made: np.ndarray, bank: np.ndarray, origin: np.ndarray, skip: np.ndarray | None = None) -> np.ndarray:
+    """L2 distance from each of ``made`` (N x ...) to its nearest row of ``bank``, leaving out the rows that came
+    from ``skip[i]`` (the sample's own training image, when the samples are training images)."""
+    a = made.reshape(len(made), -1).astype(np.float32)
+    b_sq = (bank * bank).sum(axis=1)
+    out = np.empty(len(a), dtype=np.float32)
+    for start in range(0, len(a), 128):
+        chunk = a[start:start + 128]
+        d2 = (chunk * chunk).sum(axis=1, keepdims=True) + b_sq[None, :] - 2.0 * chunk @ bank.T
+        if skip is not None:
+            d2[origin[None, :] == skip[start:start + 128, None]] = np.inf
+        out[start:start + len(chunk)] = np.sqrt(np.clip(d2.min(axis=1), 0.0, None))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("checkpoints", nargs="+")
     parser.add_argument("--n", type=int, default=8, help="images per judged prompt")
     parser.add_argument("--others", type=int, default=96, help="other captions, one image each")
+    parser.add_argument("--aligned", type=int, default=0, metavar="PX",
+                        help="also the medians with training images free to move up to PX pixels each way")
     parser.add_argument("--threads", type=int, default=0)
     args = parser.parse_args(argv)
     apply_threads(args.threads)
@@ -59,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     captions = [str(c) for c in data.captions]
     plain = np.flatnonzero(~focus_items(captions, frozenset(SHAPES)))
     others = [captions[i] for i in np.random.default_rng(1).choice(plain, args.others, replace=False)]
+    if args.aligned:
+        bank, origin = moved(train, args.aligned)
+        own = np.random.default_rng(0).choice(len(train), 500, replace=False)
+        aligned_typical = float(np.median(aligned_nearest(train[own], bank, origin, skip=own)))
     for ref in args.checkpoints:
         gen = load_generator(ref, "cpu")
         cfg = gen.config
@@ -70,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             got = copying_report(images.astype(np.float32) / 255.0, train)
             report[name] = got["generated_to_nearest_training_median"]
             report["training_to_nearest_other_median"] = got["training_to_nearest_other_median"]
+            if args.aligned:
+                near = aligned_nearest(images.astype(np.float32) / 255.0, bank, origin)
+                report[f"{name}_aligned"] = round(float(np.median(near)), 3)
+                report["training_to_nearest_other_aligned"] = round(aligned_typical, 3)
         print(json.dumps(report), flush=True)
     return 0
 

@@ -27,6 +27,14 @@ and shape, and the means over seen and unseen prompts; with ``--copies`` the
 median distance from a generated image to its nearest training image next to
 the median distance between a training image and its nearest other one.
 
+``--frame box`` compares shapes whatever their size and place: each
+foreground mask (references included) is cut to its bounding box and scaled
+to 32x32 first. A model trained on moved and scaled images
+(``augment_shift``, ``augment_zoom``) draws a red heart 10% larger or 2 px to
+the left, which the fixed masks count against it; on the training emoji,
+moved and scaled the same way, the fixed masks are right 93% of the time and
+the boxed ones (see ``judge_on_moved_training_shapes``) more often.
+
 ``--background border`` measures the shape against each image's own
 background (the median of its outer two pixels) instead of against white. A
 model whose backgrounds come out tinted (a light cyan behind a red heart)
@@ -85,7 +93,22 @@ def mean_colour(images: np.ndarray, background: str = "white") -> np.ndarray:
     return np.where(count > 0, total / np.maximum(count, 1), 255.0)
 
 
-def references(images: np.ndarray, captions: list[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def boxed(masks: np.ndarray, size: int = 32) -> np.ndarray:
+    """Each N x H x W mask cut to the bounding box of its foreground and scaled to size x size (nearest); an
+    empty mask stays empty."""
+    from PIL import Image
+
+    out = np.zeros((len(masks), size, size), dtype=bool)
+    for i, mask in enumerate(masks):
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        if len(rows):
+            crop = mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].astype(np.uint8) * 255
+            out[i] = np.asarray(Image.fromarray(crop).resize((size, size), Image.NEAREST)) > 127
+    return out
+
+
+def references(images: np.ndarray, captions: list[str], frame: str = "fixed"
+               ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Reference colours (mean foreground RGB per colour word) and shape masks (majority mask per shape word)."""
     colours, shapes = {}, {}
     for colour in COLOURS:
@@ -97,22 +120,38 @@ def references(images: np.ndarray, captions: list[str]) -> tuple[dict[str, np.nd
         pick = [i for i, c in enumerate(captions)
                 if re.fullmatch(rf"(large |small )?\w+ (large |medium |)?{shape}", c)]
         if pick:
-            shapes[shape] = foreground(images[pick]).mean(axis=0) >= 0.5
+            masks = foreground(images[pick])
+            shapes[shape] = (boxed(masks) if frame == "box" else masks).mean(axis=0) >= 0.5
     return colours, shapes
 
 
 def judge(images: np.ndarray, colours: dict[str, np.ndarray], shapes: dict[str, np.ndarray],
-          background: str = "white") -> tuple[list, list]:
+          background: str = "white", frame: str = "fixed") -> tuple[list, list]:
     names = list(colours)
     table = np.stack([colours[n] for n in names])
     rgb = mean_colour(images, background)
     said_colour = [names[i] for i in np.linalg.norm(rgb[:, None] - table[None], axis=-1).argmin(axis=1)]
     masks = foreground(images, background)
+    if frame == "box":
+        masks = boxed(masks)
     said_shape = []
     for mask in masks:
         iou = {s: (mask & ref).sum() / max((mask | ref).sum(), 1) for s, ref in shapes.items()}
         said_shape.append(max(iou, key=iou.get))
     return said_colour, said_shape
+
+
+def moved_and_scaled(images: np.ndarray, copies: int) -> np.ndarray:
+    """uint8 N x H x W x 3 images, each ``copies`` times moved up to 2 px and scaled up to 10% (seeded), as the
+    diffusion trainer's augmentation does: copies x N images, one block of N per copy."""
+    import torch
+
+    from playground.core.training.diffusion_trainer import shift_and_zoom
+
+    x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+    gen = torch.Generator().manual_seed(0)
+    out = torch.cat([shift_and_zoom(x, 2, 0.1, gen) for _ in range(copies)])
+    return ((out.permute(0, 2, 3, 1) + 1.0) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=16, help="images per prompt")
     parser.add_argument("--background", choices=("white", "border"), default="white",
                         help="foreground: far from white (strict), or far from each image's own border colour")
+    parser.add_argument("--frame", choices=("fixed", "box"), default="fixed",
+                        help="shapes: compared where they are drawn (fixed), or each cut to its bounding box first")
     parser.add_argument("--steps", type=int, help="sampling steps (default: the model's)")
     parser.add_argument("--sampler", choices=("ddpm", "ddim", "dpm++2m"), help="(default: the model's)")
     parser.add_argument("--guidance", type=float, help="(default: the model's)")
@@ -138,11 +179,13 @@ def main(argv: list[str] | None = None) -> int:
     data = load_bundled("emoji-32")
     train = np.asarray(data.images)
     captions = [str(c) for c in data.captions]
-    colours, shapes = references(train, captions)
+    colours, shapes = references(train, captions, args.frame)
     # The references must tell the training shapes apart, or the figures below mean nothing.
     check = [i for i, c in enumerate(captions) if any(re.fullmatch(rf"{w} (heart|circle|square)", c) for w in COLOURS)]
-    ref_colour, ref_shape = judge(train[check], colours, shapes, args.background)
+    ref_colour, ref_shape = judge(train[check], colours, shapes, args.background, args.frame)
     truth = [captions[i].split() for i in check]
+    moved = moved_and_scaled(train[check], 8)  # the training emoji as augment_shift=2, augment_zoom=0.1 shows them
+    _moved_colour, moved_shape = judge(moved, colours, shapes, args.background, args.frame)
     gen = load_generator(args.checkpoint, "cpu")
     if args.guidance_until is not None:
         gen.config = gen.config.replace(guidance_until=args.guidance_until)
@@ -155,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
                     "judge_on_training_shapes": {
                         "colour": round(float(np.mean([c == t[0] for c, t in zip(ref_colour, truth)])), 3),
                         "shape": round(float(np.mean([s == t[-1] for s, t in zip(ref_shape, truth)])), 3),
-                        "items": len(check)}}
+                        "items": len(check)},
+                    "judge_on_moved_training_shapes": round(float(np.mean([s == t[-1] for s, t in
+                                                                           zip(moved_shape, truth * 8)])), 3),
+                    "frame": args.frame}
     drawn = []
     for group, prompts in (("seen", SEEN), ("unseen", UNSEEN)):
         rows = {}
@@ -165,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             shape = next(w for w in reversed(words) if w in SHAPES)
             images = gen.generate(ImageRequest(prompt, args.n, steps, sampler, guidance, seed=seed)).images
             drawn.append(images)
-            said_colour, said_shape = judge(images, colours, shapes, args.background)
+            said_colour, said_shape = judge(images, colours, shapes, args.background, args.frame)
             rows[prompt] = {"colour": round(float(np.mean([c == colour for c in said_colour])), 3),
                             "shape": round(float(np.mean([s == shape for s in said_shape])), 3),
                             "colours_seen": {c: said_colour.count(c) for c in sorted(set(said_colour))}}
