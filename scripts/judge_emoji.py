@@ -29,11 +29,11 @@ the median distance between a training image and its nearest other one.
 
 ``--frame box`` compares shapes whatever their size and place: each
 foreground mask (references included) is cut to its bounding box and scaled
-to 32x32 first. A model trained on moved and scaled images
-(``augment_shift``, ``augment_zoom``) draws a red heart 10% larger or 2 px to
-the left, which the fixed masks count against it; on the training emoji,
-moved and scaled the same way, the fixed masks are right 93% of the time and
-the boxed ones (see ``judge_on_moved_training_shapes``) more often.
+to 32x32 first. A model trained on moved and shrunk images
+(``augment_shift``, ``augment_zoom``) draws a red heart 10% smaller or 2 px
+to the left, which the fixed masks may count against it; the JSON gives both
+judges' score on the training emoji moved and shrunk the same way
+(``judge_on_moved_training_shapes``).
 
 ``--background border`` measures the shape against each image's own
 background (the median of its outer two pixels) instead of against white. A
@@ -141,8 +141,8 @@ def judge(images: np.ndarray, colours: dict[str, np.ndarray], shapes: dict[str, 
     return said_colour, said_shape
 
 
-def moved_and_scaled(images: np.ndarray, copies: int) -> np.ndarray:
-    """uint8 N x H x W x 3 images, each ``copies`` times moved up to 2 px and scaled up to 10% (seeded), as the
+def moved_and_shrunk(images: np.ndarray, copies: int) -> np.ndarray:
+    """uint8 N x H x W x 3 images, each ``copies`` times moved up to 2 px and shrunk up to 10% (seeded), as the
     diffusion trainer's augmentation does: copies x N images, one block of N per copy."""
     import torch
 
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     check = [i for i, c in enumerate(captions) if any(re.fullmatch(rf"{w} (heart|circle|square)", c) for w in COLOURS)]
     ref_colour, ref_shape = judge(train[check], colours, shapes, args.background, args.frame)
     truth = [captions[i].split() for i in check]
-    moved = moved_and_scaled(train[check], 8)  # the training emoji as augment_shift=2, augment_zoom=0.1 shows them
+    moved = moved_and_shrunk(train[check], 8)  # the training emoji as augment_shift=2, augment_zoom=0.1 show them
     _moved_colour, moved_shape = judge(moved, colours, shapes, args.background, args.frame)
     gen = load_generator(args.checkpoint, "cpu")
     if args.guidance_until is not None:

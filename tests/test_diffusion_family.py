@@ -185,7 +185,7 @@ def test_focus_words_draw_their_images_more_often_and_say_so():
         DIFFUSION.preset("tiny", focus_times=0)
 
 
-def test_augmentation_moves_whole_pixels_repeats_the_edges_and_scales():
+def test_augmentation_moves_whole_pixels_repeats_the_edges_and_shrinks():
     from playground.core.training.diffusion_trainer import shift_and_zoom
 
     x = torch.ones(64, 3, 12, 12)
@@ -200,7 +200,7 @@ def test_augmentation_moves_whole_pixels_repeats_the_edges_and_scales():
     assert len(set(offsets)) >= 15  # of the 25 moves, most turn up in 64 draws
     zoomed = shift_and_zoom(x, 0, 0.3, torch.Generator().manual_seed(0))
     ink = (1.0 - zoomed).sum(dim=(1, 2, 3)) / (1.0 - x[0]).sum()  # about the scale squared
-    assert ink.min() < 0.75 and ink.max() > 1.3  # the patch shrank and grew
+    assert ink.min() < 0.75 and ink.max() < 1.02  # the patch shrank, and never grew
     assert torch.allclose(zoomed[:, :, 0], torch.ones(64, 3, 12), atol=1e-6)  # the white edge stays white
     assert torch.equal(shift_and_zoom(x, 0, 0.0, torch.Generator()), x)
 
@@ -216,7 +216,7 @@ def test_a_trainer_with_augmentation_trains_resumes_exactly_and_refuses_sound():
                            norm={"kind": "minus1_1"})
     settings = DIFFUSION.preset("tiny", augment_shift=2, augment_zoom=0.1, ema_decay=0.0)
     a = DiffusionTrainer(settings.model, settings.run, data)
-    assert "each moved up to 2 px and scaled by up to 10%" in a.describe()
+    assert "each moved up to 2 px and shrunk by up to 10%" in a.describe()
     seen = []
     a.schedule.training_example = lambda x0, gen: (seen.append(x0.clone()), (x0, torch.zeros(len(x0), dtype=torch.long),
                                                                             torch.zeros_like(x0)))[1]

@@ -39,7 +39,7 @@ PRESETS: dict[str, Settings] = {
     "digits": Settings(DiffusionConfig(min_snr=0.0), _run(steps=4000, samples_every=500, checkpoint_every=1000)),
     # v-prediction: an eps model's colours drifted (backgrounds tinted the object's complement even unguided).
     # Focus: the 64 emoji named heart, circle, square or diamond drawn 8x as often; shapes came out as blobs without.
-    # Augmentation: drawn 8x as often, those 64 came back as copies of themselves; moved and scaled, never twice alike.
+    # Augmentation: drawn 8x as often, those 64 came back as copies of themselves; moved and shrunk, never twice alike.
     "emoji": Settings(DiffusionConfig(prediction="v", focus_words="heart,circle,square,diamond", focus_times=8,
                                       augment_shift=2, augment_zoom=0.1),
                       _run(steps=4000, samples_every=500, checkpoint_every=1000)),
@@ -60,7 +60,7 @@ FORM = FormSpec(
             "width": "UNet width", "text_layers": "Caption encoder layers", "prediction": "Predicts",
             "caption_dropout": "Caption dropout (for guidance)",
             "focus_words": "Draw more often: captions with", "focus_times": "... this many times as often",
-            "augment_shift": "Move images up to (px)", "augment_zoom": "Scale images up to (±)",
+            "augment_shift": "Move images up to (px)", "augment_zoom": "Shrink images by up to",
             "min_snr": "Min-SNR weighting (0: off)", "ema_decay": "EMA (decay)",
             "sample_steps": "Sampling steps", "guidance_until": "Guide only above noise (0-1)",
             "minutes": "Minutes (0: by steps)", "cpu_threads": "CPU threads (0: auto)"},

@@ -52,10 +52,11 @@ class DiffusionConfig:
     focus_words: str = ""  # caption words to draw more often, like heart,circle (empty: every image alike)
     focus_times: int = 1  # how many times as often an image with a focus word is drawn
     # Images only: each time an image is drawn for a step, it is moved by up to augment_shift whole pixels each way
-    # and scaled by up to augment_zoom (0.1: 90-110%), its edges repeated, so an image drawn many times is never
-    # twice the same (focused emoji were learned by heart without it). Sizes matter to some captions ("large").
+    # and shrunk by up to augment_zoom (0.1: to 90-100% of its size), its edges repeated, so an image drawn many
+    # times is never twice the same (focused emoji were learned by heart without it). Not grown: a grown emoji is
+    # cut by the frame, and a build scaled 90-110% drew frame-filling squares on tinted backgrounds.
     augment_shift: int = 0  # largest random shift, in pixels (0: none)
-    augment_zoom: float = 0.0  # largest random change of scale, as a fraction (0: none)
+    augment_zoom: float = 0.0  # largest random shrink, as a fraction of the size (0: none)
     # Sampling defaults, judged on the bundled digits (scripts/judge_diffusion.py): DPM-Solver++(2M) in 11 steps at
     # guidance 5, guided only above 30% noise, recognised 99.2% (worst digit 93%) at half the time of 20 DDIM steps.
     sampler: str = "dpm++2m"  # default sampler: "ddim", "ddpm" or "dpm++2m"

@@ -116,8 +116,9 @@ def focus_items(captions: list[str], words: frozenset[str]) -> np.ndarray:
 
 def shift_and_zoom(x: torch.Tensor, shift: int, zoom: float, gen: torch.Generator) -> torch.Tensor:
     """Each image of ``x`` (N x C x H x W) moved by a random whole number of pixels in [-shift, shift] each way
-    and scaled by a random factor in [1 - zoom, 1 + zoom] about its centre; what comes in from outside repeats
-    the edge (a white background stays white). Without zoom the pixels are copied exactly."""
+    and shrunk by a random factor in [1 - zoom, 1] about its centre; what comes in from outside repeats the
+    edge (a white background stays white). Without zoom the pixels are copied exactly. Nothing grows: a grown
+    image is cut by the frame (emoji trained so filled their frames)."""
     n, _c, h, w = x.shape
     dx = torch.randint(-shift, shift + 1, (n,), generator=gen)
     dy = torch.randint(-shift, shift + 1, (n,), generator=gen)
@@ -125,7 +126,7 @@ def shift_and_zoom(x: torch.Tensor, shift: int, zoom: float, gen: torch.Generato
         padded = F.pad(x, (shift, shift, shift, shift), mode="replicate")
         return torch.stack([padded[i, :, shift - int(dy[i]):shift - int(dy[i]) + h, shift - int(dx[i]):shift - int(dx[i]) + w]
                             for i in range(n)])
-    scale = 1.0 + (torch.rand(n, generator=gen) * 2.0 - 1.0) * zoom
+    scale = 1.0 - torch.rand(n, generator=gen) * zoom
     theta = torch.zeros(n, 2, 3)
     theta[:, 0, 0] = theta[:, 1, 1] = 1.0 / scale  # output pixel -> where it is read from (normalised coordinates)
     theta[:, 0, 2], theta[:, 1, 2] = -2.0 * dx.float() / w, -2.0 * dy.float() / h
@@ -242,7 +243,7 @@ class DiffusionTrainer(Trainer):
         focus = (f"; {int(self.focused.sum()):,} with {', '.join(sorted(self.config.focus))} drawn "
                  f"{self.config.focus_times}x as often" if self.focused.any() and self.config.focus_times > 1 else "")
         if self.config.augments:
-            focus += (f"; each moved up to {self.config.augment_shift} px and scaled by up to "
+            focus += (f"; each moved up to {self.config.augment_shift} px and shrunk by up to "
                       f"{self.config.augment_zoom:.0%} at random each time it is drawn")
         return (f"training a diffusion model ({params / 1e6:.2f} M parameters) on {what}, "
                 f"{self.tokenizer.vocab_size:,} caption words{focus}")
