@@ -263,7 +263,7 @@ def test_a_long_grid_caption_wraps_instead_of_widening_the_window(qtbot):
     assert timeline.minimumSizeHint().width() < 700
 
 
-def test_focus_words_are_a_text_field_read_back_as_typed(qtbot, tab):
+def test_focus_words_and_augmentation_are_fields_read_back_as_set(qtbot, tab):
     _use(tab, load_bundled("emoji-32"))
     tab.controls.family.setCurrentText(next(tab.controls.family.itemText(i) for i in range(tab.controls.family.count())
                                             if "iffusion" in tab.controls.family.itemText(i)))
@@ -272,8 +272,13 @@ def test_focus_words_are_a_text_field_read_back_as_typed(qtbot, tab):
     assert words.text() == "heart,circle,square,diamond" and tab.controls.form.widget("focus_times").value() == 8
     words.setText(" star, moon ")
     words.editingFinished.emit()
+    shift, zoom = tab.controls.form.widget("augment_shift"), tab.controls.form.widget("augment_zoom")
+    assert shift.value() == 2 and zoom.value() == pytest.approx(0.1)  # the emoji recipe moves and shrinks its images
+    shift.setValue(3)
+    zoom.setValue(0.25)
     model = tab.controls.read_settings().model
     assert model.focus_words == "star, moon" and model.focus == frozenset({"star", "moon"})
+    assert (model.augment_shift, model.augment_zoom) == (3, pytest.approx(0.25))
 
 
 def test_the_device_row_shows_the_thread_count_the_run_uses(qtbot, tab, monkeypatch):
