@@ -57,21 +57,6 @@ def moved(images: np.ndarray, px: int) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(out), np.tile(np.arange(n), len(out))
 
 
-def aligned_nearest(made: np.ndarray, bank: np.ndarray, origin: np.ndarray, skip: np.ndarray | None = None) -> np.ndarray:
-    """L2 distance from each of ``made`` (N x ...) to its nearest row of ``bank``, leaving out the rows that came
-    from ``skip[i]`` (the sample's own training image, when the samples are training images)."""
-    a = made.reshape(len(made), -1).astype(np.float32)
-    b_sq = (bank * bank).sum(axis=1)
-    out = np.empty(len(a), dtype=np.float32)
-    for start in range(0, len(a), 128):
-        chunk = a[start:start + 128]
-        d2 = (chunk * chunk).sum(axis=1, keepdims=True) + b_sq[None, :] - 2.0 * chunk @ bank.T
-        if skip is not None:
-            d2[origin[None, :] == skip[start:start + 128, None]] = np.inf
-        out[start:start + len(chunk)] = np.sqrt(np.clip(d2.min(axis=1), 0.0, None))
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("checkpoints", nargs="+")
@@ -85,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     from playground.core.data.bundled import load_bundled
     from playground.core.families.generators import load_generator
     from playground.core.generators.diffusion_generator import ImageRequest
-    from playground.core.metrics.nearest import copying_report
+    from playground.core.metrics.nearest import copying_report, nearest_neighbours
     from playground.core.training.diffusion_trainer import focus_items
 
     data = load_bundled("emoji-32")
@@ -96,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.aligned:
         bank, origin = moved(train, args.aligned)
         own = np.random.default_rng(0).choice(len(train), 500, replace=False)
-        aligned_typical = float(np.median(aligned_nearest(train[own], bank, origin, skip=own)))
+        aligned_typical = float(np.median(nearest_neighbours(train[own], bank, groups=(own, origin))[1]))
     for ref in args.checkpoints:
         gen = load_generator(ref, "cpu")
         cfg = gen.config
@@ -109,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             report[name] = got["generated_to_nearest_training_median"]
             report["training_to_nearest_other_median"] = got["training_to_nearest_other_median"]
             if args.aligned:
-                near = aligned_nearest(images.astype(np.float32) / 255.0, bank, origin)
+                near = nearest_neighbours(images.astype(np.float32) / 255.0, bank)[1]
                 report[f"{name}_aligned"] = round(float(np.median(near)), 3)
                 report["training_to_nearest_other_aligned"] = round(aligned_typical, 3)
         print(json.dumps(report), flush=True)

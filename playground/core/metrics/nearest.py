@@ -21,29 +21,33 @@ def _flat(x: np.ndarray) -> np.ndarray:
     return x.reshape(len(x), -1)
 
 
-def nearest_neighbours(samples: np.ndarray, train: np.ndarray, *, batch: int = 256, exclude_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def nearest_neighbours(samples: np.ndarray, train: np.ndarray, *, batch: int = 256, exclude_self: bool = False,
+                       groups: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Index and L2 distance of the nearest ``train`` item for each sample.
 
     Args:
         samples: float N x ... (for example N x C x H x W in [-1, 1]).
         train: float M x ... with the same item shape.
         batch: samples compared at once (memory is batch x M floats).
-        exclude_self: skip exact matches at the same index (``samples is train``).
+        exclude_self: skip the train item at the sample's own index (``samples is train``).
+        groups: (N sample groups, M train groups): skip the train items in the sample's own group (a training
+            image's moved copies, when the samples are training images).
     Returns:
         (indices int64 (N,), distances float32 (N,)).
     """
     a, b = _flat(samples), _flat(train)
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"samples have {a.shape[1]} values each but training items have {b.shape[1]}")
+    if exclude_self:
+        groups = (np.arange(len(a)), np.arange(len(b)))
     b_sq = (b * b).sum(axis=1)
     idx = np.empty(len(a), dtype=np.int64)
     dist = np.empty(len(a), dtype=np.float32)
     for start in range(0, len(a), batch):
         chunk = a[start : start + batch]
         d2 = (chunk * chunk).sum(axis=1, keepdims=True) + b_sq[None, :] - 2.0 * chunk @ b.T  # batch x M
-        if exclude_self:
-            rows = np.arange(len(chunk))
-            d2[rows, start + rows] = np.inf
+        if groups is not None:
+            d2[groups[0][start : start + len(chunk), None] == groups[1][None, :]] = np.inf
         best = d2.argmin(axis=1)
         idx[start : start + len(chunk)] = best
         dist[start : start + len(chunk)] = np.sqrt(np.clip(d2[np.arange(len(chunk)), best], 0.0, None))
