@@ -122,10 +122,11 @@ def shift_and_zoom(x: torch.Tensor, shift: int, zoom: float, gen: torch.Generato
     n, _c, h, w = x.shape
     dx = torch.randint(-shift, shift + 1, (n,), generator=gen)
     dy = torch.randint(-shift, shift + 1, (n,), generator=gen)
-    if zoom == 0:
-        padded = F.pad(x, (shift, shift, shift, shift), mode="replicate")
-        return torch.stack([padded[i, :, shift - int(dy[i]):shift - int(dy[i]) + h, shift - int(dx[i]):shift - int(dx[i]) + w]
-                            for i in range(n)])
+    if zoom == 0:  # read each pixel from (row - dy, column - dx), clamped into the image: the edge repeats
+        rows = (torch.arange(h) - dy[:, None]).clamp(0, h - 1).to(x.device)  # N x H
+        cols = (torch.arange(w) - dx[:, None]).clamp(0, w - 1).to(x.device)  # N x W
+        picked = x[torch.arange(n, device=x.device)[:, None, None], :, rows[:, :, None], cols[:, None, :]]  # N x H x W x C
+        return picked.permute(0, 3, 1, 2)
     scale = 1.0 - torch.rand(n, generator=gen) * zoom
     theta = torch.zeros(n, 2, 3)
     theta[:, 0, 0] = theta[:, 1, 1] = 1.0 / scale  # output pixel -> where it is read from (normalised coordinates)
