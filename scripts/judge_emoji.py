@@ -142,15 +142,17 @@ def judge(images: np.ndarray, colours: dict[str, np.ndarray], shapes: dict[str, 
 
 
 def moved_and_shrunk(images: np.ndarray, copies: int) -> np.ndarray:
-    """uint8 N x H x W x 3 images, each ``copies`` times moved up to 2 px and shrunk up to 10% (seeded), as the
-    diffusion trainer's augmentation does: copies x N images, one block of N per copy."""
+    """uint8 N x H x W x 3 images, each ``copies`` times moved and shrunk (seeded) as the emoji recipe's
+    augmentation does (its ``augment_shift`` and ``augment_zoom``): copies x N images, one block of N per copy."""
     import torch
 
+    from playground.core import families
     from playground.core.training.diffusion_trainer import shift_and_zoom
 
+    recipe = families.get("diffusion").preset("emoji").model
     x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1.0
     gen = torch.Generator().manual_seed(0)
-    out = torch.cat([shift_and_zoom(x, 2, 0.1, gen) for _ in range(copies)])
+    out = torch.cat([shift_and_zoom(x, recipe.augment_shift, recipe.augment_zoom, gen) for _ in range(copies)])
     return ((out.permute(0, 2, 3, 1) + 1.0) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
 
 
@@ -184,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     check = [i for i, c in enumerate(captions) if any(re.fullmatch(rf"{w} (heart|circle|square)", c) for w in COLOURS)]
     ref_colour, ref_shape = judge(train[check], colours, shapes, args.background, args.frame)
     truth = [captions[i].split() for i in check]
-    moved = moved_and_shrunk(train[check], 8)  # the training emoji as augment_shift=2, augment_zoom=0.1 show them
+    moved = moved_and_shrunk(train[check], 8)  # the training emoji as the emoji recipe's augmentation shows them
     _moved_colour, moved_shape = judge(moved, colours, shapes, args.background, args.frame)
     gen = load_generator(args.checkpoint, "cpu")
     if args.guidance_until is not None:
