@@ -31,6 +31,7 @@ VERBS = {  # shared commands whose subcommands the families add
     "generate": "sample from a trained model",
     "eval": "measure a trained model",
     "bench": "measure speed (prints JSON figures)",
+    "calibrate": "fit a trained model's confidence to text it never saw",
 }
 
 

@@ -1,8 +1,9 @@
-"""The GPT family from the command line: ``train text``, ``generate text``, ``eval text``.
+"""The GPT family from the command line: ``train text``, ``generate text``, ``eval text``, ``calibrate text``.
 
     python -m playground train text --dataset shakespeare --minutes 2 --out runs/gpt
     python -m playground generate text --prompt "ROMEO:" --seed 1
     python -m playground eval text --file play.txt --json
+    python -m playground calibrate text --checkpoint runs/gpt
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ def register(commands: Commands) -> None:
     etext.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     etext.add_argument("--json", action="store_true", help="print only the JSON object")
     etext.set_defaults(func=run_eval_text)
+    ctext = commands.verb("calibrate").add_parser(
+        "text", help="divide a GPT's logits by the temperature that fits its validation split best, in place "
+                     "(an overfit model is too sure of itself on text it never saw)")
+    ctext.add_argument("--checkpoint", required=True, help="a checkpoint or run folder (rewritten in place)")
+    ctext.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    ctext.add_argument("--json", action="store_true", help="print only the JSON object")
+    ctext.set_defaults(func=run_calibrate_text)
     btext = commands.verb("bench").add_parser("text", help="GPT training and generation speed, and the time the "
                                                             "default preset takes to reach 1.88 nats per character")
     btext.add_argument("--checkpoint", default="shakespeare", help="the model to time generation with")
@@ -122,6 +130,29 @@ def run_eval_text(args: argparse.Namespace) -> int:
         print(f"{args.file}: {nats:.3f} nats per character over {chars:,} characters ({unknown:,} unknown)")
     else:
         print(json.dumps(figures))
+    return 0
+
+
+def run_calibrate_text(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+
+    from playground.core.device import resolve_device
+    from playground.core.generators.text_calibration import calibrate_text
+
+    try:
+        result = calibrate_text(args.checkpoint, resolve_device(args.device))
+    except ValueError as exc:  # CheckpointError included
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"cannot write the calibrated checkpoint to {args.checkpoint}: {exc}") from None
+    figures = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in dataclasses.asdict(result).items()}
+    if args.json:
+        print(json.dumps(figures))
+        return 0
+    print(f"{args.checkpoint}: logits divided by {result.temperature:.3f}; validation {result.before:.4f} -> "
+          f"{result.after:.4f} nats per character over {result.characters:,} characters ({result.cross_fitted:.4f} "
+          "with each half at the temperature fitted on the other)")
     return 0
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -23,7 +23,7 @@ import torch
 
 from playground.core.models.gpt_sampling import SamplingSettings, TokenChoice, branch_prompt, generate_tokens
 from playground.core.models.gpt import GPT
-from playground.core.models.text_model_config import TextModelConfig
+from playground.core.models.text_model_config import VAL_SHARE, TextModelConfig
 from playground.core.preprocess.tokenizer import Tokenizer
 from playground.core.runs.checkpoint import Checkpoint, CheckpointError
 
@@ -164,25 +164,43 @@ class TextGenerator:
         ``block_size - 1`` tokens, as in training; a smaller stride gives every token at least
         ``block_size - stride`` tokens of context (slower by ``block_size / stride``).
         """
+        ids, unknown = self.encode(text)
+        unknown_count = sum(text.count(ch) for ch in unknown)
+        total = sum(float(torch.nn.functional.cross_entropy(logits, targets, reduction="sum"))
+                    for logits, targets in self.window_logits(ids, stride))
+        return total / max(1, len(self.tokenizer.decode(ids[1:]))), len(text), unknown_count
+
+    @torch.no_grad()
+    def window_logits(self, ids: list[int], stride: int | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """(logits float n x V, targets int64 n) per window, predicting each of ``ids[1:]`` once, in order.
+
+        The windows of ``nats_per_char`` (see there for ``stride``). Raises ValueError for a
+        bad stride or fewer than two ids.
+        """
         block = self.config.block_size
         stride = block if stride is None else int(stride)
         if not 1 <= stride <= block:
             raise ValueError(f"the stride must be from 1 to the model's context of {block} tokens, not {stride}")
-        ids, unknown = self.encode(text)
-        unknown_count = sum(text.count(ch) for ch in unknown)
         if len(ids) < 2:
             raise ValueError("the text is too short to score: give at least two tokens")
         data = torch.tensor(ids, device=self.device)
-        total, scored = 0.0, 0  # scored: the last target position done (targets are ids[1:])
+        scored = 0  # the last target position done (targets are ids[1:])
         while scored < len(ids) - 1:
             end = min(scored + stride, len(ids) - 1)
             start = max(0, end - block)
             logits, _ = self.model(data[start:end][None])  # predicts ids[start + 1 : end + 1]
             new = end - scored
-            total += float(torch.nn.functional.cross_entropy(logits[0, -new:], data[end + 1 - new : end + 1],
-                                                             reduction="sum"))
+            yield logits[0, -new:], data[end + 1 - new : end + 1]
             scored = end
-        return total / max(1, len(self.tokenizer.decode(ids[1:]))), len(text), unknown_count
+
+    def validation_ids(self) -> list[int] | None:
+        """The token ids of the model's validation split: the last ``VAL_SHARE`` of its training text, split
+        where its trainer split it. None when the checkpoint did not keep the text."""
+        corpus = self.corpus()
+        if corpus is None:
+            return None
+        ids = self.tokenizer.encode(corpus)
+        return ids[int(len(ids) * (1 - VAL_SHARE)):]
 
     def corpus(self) -> str | None:
         """The text the model was trained on (cleaned), when its checkpoint kept it."""
@@ -194,7 +212,11 @@ class TextGenerator:
         """What the model card shows: data, training, validation loss, tokenizer."""
         ck = self.checkpoint
         val = ck.history.last("val_nats_per_char")
+        calibration = ck.extra.get("calibration")
+        if not (isinstance(calibration, dict) and calibration.get("step") == ck.step):
+            calibration = None  # none, or one from before the model trained further
         return {
+            "calibration": calibration,
             "family": "GPT", "source": ck.extra.get("source", ""), "steps": ck.step,
             "elapsed_s": float(ck.extra.get("elapsed", math.nan)), "val_nats_per_char": val,
             "tokenizer": f"{self.tokenizer.kind}, {self.tokenizer.vocab_size:,} tokens",

@@ -75,6 +75,25 @@ def lengthen_positions(table: torch.Tensor, block_size: int) -> torch.Tensor:
     return torch.cat([table, table[new]])
 
 
+def divide_logits(state: dict[str, torch.Tensor], temperature: float) -> dict[str, torch.Tensor]:
+    """A GPT's state dict changed so that its logits are the old ones divided by ``temperature``.
+
+    The head has no bias, so the logits are linear in the final layer norm's output:
+    scaling that norm's weight (and bias, if any) scales them exactly, in the full
+    forward pass and the cached one alike. The scaling is done in float32 and stored
+    in each tensor's own dtype. Other entries are shared with ``state``, not copied.
+    """
+    if not (math.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"the temperature must be a positive number, got {temperature}")
+    if "ln_f.weight" not in state:
+        raise ValueError("not a GPT's weights: no final layer norm (ln_f.weight)")
+    out = dict(state)
+    for name in ("ln_f.weight", "ln_f.bias"):
+        if name in state:
+            out[name] = (state[name].float() / temperature).to(state[name].dtype)
+    return out
+
+
 def default_keep(block_size: int) -> int:
     """Tokens a full window keeps when it restarts: half of it, so the model always
     sees at least half a block, and a restart (recomputing ``keep`` tokens) comes
