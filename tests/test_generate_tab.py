@@ -181,3 +181,16 @@ def test_the_tab_lists_the_app_runs_and_loads_the_newest(qtbot, runner, run, tmp
     assert section.controls.model.count() == 1 and section.model().ref == str(runs_dir() / "gpt-bard-1")
     assert "bard" in section.controls.card.text()
     qtbot.waitUntil(lambda: _idle(section), timeout=WAIT_MS)
+
+
+def test_the_card_shows_a_calibrated_model_with_its_temperature_and_the_figure_before(qtbot, section, run, tmp_path):
+    from playground.core.generators.text_calibration import calibrate_text
+
+    assert "calibrated" not in section.controls.card.text()
+    folder = copy_run(run, tmp_path / "calibrated")
+    result = calibrate_text(folder)
+    section.load_model(str(folder))
+    qtbot.waitUntil(lambda: section.model() is not None and section.model().ref == str(folder), timeout=WAIT_MS)
+    card = section.controls.card.text()
+    assert f"{result.after:.3f} nats per character, calibrated: logits divided by {result.temperature:.2f}" in card
+    assert f"({result.before:.3f} before)" in card

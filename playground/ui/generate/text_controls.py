@@ -29,6 +29,20 @@ DEFAULT_PROMPT = "ROMEO:\n"
 NO_MODEL = "No model loaded. Pick one above, or open a run folder trained on the Train tab."
 
 
+def validation_text(card: dict[str, Any]) -> str:
+    """The card's validation loss: the calibrated figure, with the temperature and the figure before, when the
+    model was calibrated (``python -m playground calibrate text``); else the last one its training measured."""
+    calibration = card.get("calibration")
+    if isinstance(calibration, dict):
+        try:
+            return (f"{float(calibration['after']):.3f} nats per character, calibrated: logits divided by "
+                    f"{float(calibration['total_temperature']):.2f} ({float(calibration['before']):.3f} before)")
+        except (KeyError, TypeError, ValueError):
+            pass
+    val = float(card.get("val_nats_per_char", math.nan))
+    return f"{val:.3f} nats per character" if math.isfinite(val) else "not measured"
+
+
 class TextControls(QWidget):
     """Widgets only: the section reads them and wires their signals."""
 
@@ -119,11 +133,10 @@ class TextControls(QWidget):
         if card is None:
             self.picker.show_card(None)
             return
-        val = float(card.get("val_nats_per_char", math.nan))
         rows = [
             ("Trained on", str(card.get("source") or "unknown data")),
             ("For", trained_for(card)),
-            ("Validation loss", f"{val:.3f} nats per character" if math.isfinite(val) else "not measured"),
+            ("Validation loss", validation_text(card)),
             ("Tokenizer", str(card.get("tokenizer", ""))),
             ("Size", f"{int(card.get('parameters', 0)) / 1e6:.2f} M parameters, context {card.get('block_size')} tokens"),
             ("Snapshots", f"{snapshots} (time travel)" if snapshots else "none kept"),
