@@ -95,6 +95,28 @@ def test_release_only_ships_a_finished_build_again_with_new_defaults(tmp_path, m
     assert main(["build-model", "names", "--release-only", "--work", str(tmp_path / "nothing")]) == 2
 
 
+def test_a_recipe_that_calibrates_ships_the_calibrated_model_and_says_so_in_the_index(tmp_path, monkeypatch, capsys,
+                                                                                       assets):
+    from playground.cli import build_cmd, main
+
+    recipe = {**build_cmd.RECIPES["names"], "train": [*build_cmd.RECIPES["names"]["train"], "--preset", "tiny"],
+              "calibrate": True}
+    monkeypatch.setitem(build_cmd.RECIPES, "names", recipe)
+    work = str(tmp_path / "work")
+    assert main(["build-model", "names", "--work", work, "--device", "cpu"]) == 0
+    entry = json.loads((assets / "models" / "index.json").read_text())["models"][0]
+    shipped = load_checkpoint(assets / "models" / "names")
+    calibration = shipped.extra["calibration"]
+    assert entry["calibration"]["temperature"] == pytest.approx(calibration["temperature"], abs=1e-4)
+    assert entry["calibration"]["val_nats_per_char"] == [round(calibration["before"], 4), round(calibration["after"], 4)]
+    assert "calibrated, logits divided by" in capsys.readouterr().out
+    assert "calibration" not in load_checkpoint(tmp_path / "work").extra  # the build's own run stays as trained
+    assert main(["build-model", "names", "--release-only", "--work", work]) == 0  # calibrated once again, not twice
+    again = load_checkpoint(assets / "models" / "names")
+    assert again.extra["calibration"]["total_temperature"] == calibration["total_temperature"]
+    assert all(torch.equal(again.networks["gpt"][k], v) for k, v in shipped.networks["gpt"].items())
+
+
 def test_build_model_resume_finishes_an_interrupted_recipe(tmp_path, monkeypatch, capsys, assets):
     from playground.cli import build_cmd, main
 
