@@ -107,6 +107,9 @@ def test_calibrating_a_run_saves_the_temperature_in_its_weights_and_says_so(run,
     assert saved.extra["calibration"]["temperature"] == pytest.approx(result.temperature)
     assert saved.extra["calibration"]["step"] == saved.step == trained.step
     assert saved.optimizers.keys() == trained.optimizers.keys()  # the run can still be resumed
+    writes_at = trained.model_config["sample_temperature"]
+    assert saved.model_config["sample_temperature"] == round(writes_at / result.temperature, 2)
+    assert result.sample_temperature == (writes_at, saved.model_config["sample_temperature"])
     changed = [k for k, v in saved.networks["gpt"].items() if not torch.equal(v, trained.networks["gpt"][k])]
     assert changed == ["ln_f.weight"]
     card = TextGenerator(saved, TextModelConfig.from_dict(saved.model_config), torch.device("cpu")).card()
@@ -114,6 +117,7 @@ def test_calibrating_a_run_saves_the_temperature_in_its_weights_and_says_so(run,
     again = calibrate_text(folder)  # nothing left to fit; the total carries the first
     assert again.temperature == pytest.approx(1.0, abs=0.005)
     assert again.total_temperature == pytest.approx(result.temperature * again.temperature)
+    assert load_checkpoint(folder).model_config["sample_temperature"] == saved.model_config["sample_temperature"]
     saved.step += 1  # as if it trained on: the record no longer describes these weights
     assert TextGenerator(saved, TextModelConfig.from_dict(saved.model_config), torch.device("cpu")).card()["calibration"] is None
 
@@ -142,6 +146,12 @@ def test_calibrate_text_prints_its_figures_and_refuses_a_damaged_checkpoint_in_o
     figures = json.loads(capsys.readouterr().out)
     assert {"temperature", "before", "after", "cross_fitted", "characters"} <= set(figures)
     assert figures["after"] < figures["before"]
+    writes_at = load_checkpoint(folder).model_config["sample_temperature"]
+    common = ["generate", "text", "--checkpoint", str(folder), "--prompt", "KING", "--max-tokens", "60", "--seed", "2"]
+    assert main(common) == 0
+    own = capsys.readouterr().out
+    assert main([*common, "--temperature", str(writes_at)]) == 0 and capsys.readouterr().out == own
+    assert main([*common, "--temperature", "0.8"]) == 0 and capsys.readouterr().out != own
     weights = folder / "checkpoint" / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:100])
     capsys.readouterr()

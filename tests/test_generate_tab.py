@@ -193,4 +193,6 @@ def test_the_card_shows_a_calibrated_model_with_its_temperature_and_the_figure_b
     qtbot.waitUntil(lambda: section.model() is not None and section.model().ref == str(folder), timeout=WAIT_MS)
     card = section.controls.card.text()
     assert f"{result.after:.3f} nats per character, calibrated: logits divided by {result.temperature:.2f}" in card
-    assert f"({result.before:.3f} before)" in card
+    assert f"({result.before:.3f} before;" in card
+    assert section.controls.temperature.value() == pytest.approx(result.sample_temperature[1])  # its own
+    assert result.sample_temperature[1] != pytest.approx(0.8)

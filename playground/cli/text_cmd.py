@@ -28,7 +28,9 @@ def register(commands: Commands) -> None:
     gtext.add_argument("--prompt", required=True, help="the text to continue")
     gtext.add_argument("--checkpoint", default="shakespeare", help="a checkpoint or run folder, or a bundled model's name")
     gtext.add_argument("--max-tokens", type=int, default=200, help="tokens to add")
-    gtext.add_argument("--temperature", type=float, default=0.8)
+    gtext.add_argument("--temperature", type=float,
+                       help="below 1 safer, above 1 more surprising, 0 greedy (default: the model's own, 0.8 unless "
+                            "calibration changed it)")
     gtext.add_argument("--top-k", type=int, default=0, help="keep only the k most likely tokens (0: all)")
     gtext.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling: keep the most likely tokens up to p")
     gtext.add_argument("--seed", type=int, default=0, help="the same seed gives the same text")
@@ -82,6 +84,8 @@ def run_train_text(args: argparse.Namespace) -> int:
 
 
 def run_generate_text(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from playground.cli.outputs import output_file, write_output
     from playground.core.families.generators import text_receipt
     from playground.core.generators.receipts import text_with_receipt
@@ -89,10 +93,13 @@ def run_generate_text(args: argparse.Namespace) -> int:
 
     out = output_file(args.out, (".txt",)) if args.out is not None else None
     try:
-        request = TextRequest(args.prompt, args.max_tokens, args.temperature, args.top_k, args.top_p, args.seed)
+        request = TextRequest(args.prompt, args.max_tokens, 0.8 if args.temperature is None else args.temperature,
+                              args.top_k, args.top_p, args.seed)
     except ValueError as exc:
         raise UserError(str(exc)) from None
     gen = load_model(args.checkpoint, args.device, "gpt")
+    if args.temperature is None:  # the model's own
+        request = dataclasses.replace(request, temperature=gen.config.sample_temperature)
     try:
         result = gen.generate(request)
     except ValueError as exc:

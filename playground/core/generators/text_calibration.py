@@ -11,7 +11,9 @@ honest there; the token it ranks first never changes. The temperature is folded
 into the final layer norm (``models.gpt.divide_logits``), so everything that
 reads the model, generation, the probability chart and ``eval text`` alike,
 sees the calibrated model; ``extra["calibration"]`` in the checkpoint records
-what was done. A model that did not overfit gets a temperature near 1.
+what was done. Its default writing temperature (``sample_temperature``) is
+divided by the same number, so that by default it writes as it did. A model
+that did not overfit gets a temperature near 1.
 
 The fit and the score use the same text, as Guo et al. (2017) fit theirs on the
 validation set; ``cross_fitted`` scores each half at the temperature fitted on
@@ -42,6 +44,7 @@ class Calibration:
     after: float  # and after (measured on the weights as saved)
     cross_fitted: float  # each half of the validation split at the temperature fitted on the other half
     characters: int  # characters scored
+    sample_temperature: tuple[float, float]  # the temperature it writes at by default, before and after
     fitted_on: str = FITTED_ON
 
 
@@ -88,10 +91,15 @@ def calibrate_text(path: str | os.PathLike, device: torch.device | str = "cpu") 
     before = mean_nats(logits, targets) * per_char
     cross = cross_fitted_nats(logits, targets) * per_char
     ckpt.networks["gpt"] = divide_logits(ckpt.networks["gpt"], temperature)
+    # The temperature it writes at by default (the Generate tab's and the CLI's, its own samples') divided too,
+    # so that its text reads as before: only what its probabilities say changes, not how it writes.
+    writes_at = config.sample_temperature
+    ckpt.model_config = {**ckpt.model_config, "sample_temperature": round(writes_at / temperature, 2)}
     after_logits, after_targets, _ = _validation(TextGenerator(ckpt, config, device))  # the weights as stored
     after = mean_nats(after_logits, after_targets) * per_char
     total = temperature * earlier_temperature(ckpt.extra)
-    result = Calibration(temperature, total, before, after, cross, chars)
+    result = Calibration(temperature, total, before, after, cross, chars,
+                         (writes_at, ckpt.model_config["sample_temperature"]))
     ckpt.extra["calibration"] = {**asdict(result), "step": ckpt.step}
     save_checkpoint(ckpt.path, ckpt)
     return result

@@ -36,7 +36,8 @@ def validation_text(card: dict[str, Any]) -> str:
     if isinstance(calibration, dict):
         try:
             return (f"{float(calibration['after']):.3f} nats per character, calibrated: logits divided by "
-                    f"{float(calibration['total_temperature']):.2f} ({float(calibration['before']):.3f} before)")
+                    f"{float(calibration['total_temperature']):.2f} ({float(calibration['before']):.3f} before; "
+                    "its default temperature was divided too, so it writes as before)")
         except (KeyError, TypeError, ValueError):
             pass
     val = float(card.get("val_nats_per_char", math.nan))

@@ -136,6 +136,7 @@ class TextSection(QWidget):
         self._model = model
         gen = self._model.generator
         self.controls.show_card(gen.card(), len(self._model.snapshots), self._model.has_corpus)
+        self.controls.temperature.setValue(gen.config.sample_temperature)  # the model's own, as images do
         self.controls.say(f"Loaded {Path(self._model.ref).name}. Type a prompt and press Generate.")
         self._on_prompt_text_changed()
         self._update_state()
