@@ -72,7 +72,6 @@ def generate_text_scene(window: MainWindow, ref: str) -> Scene:
                 c = section.controls
                 c.prompt.setPlainText(PROMPT)
                 c.max_tokens.setValue(TOKENS)
-                c.temperature.setValue(0.8)
                 c.seed.setValue(SEED)
                 state["asked"] = section.generate() is not None
                 return False
