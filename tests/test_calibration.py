@@ -15,7 +15,7 @@ from playground.core.metrics.calibration import cross_fitted_nats, fit_temperatu
 from playground.core.models.gpt import GPT, GPTConfig, divide_logits
 from playground.core.models.text_model_config import TextModelConfig
 from playground.core.runs.checkpoint import CheckpointError, load_checkpoint
-from text_model import copy_run, train_tiny_gpt
+from text_model import copy_run, copy_with_meta, train_tiny_gpt
 
 
 def drawn(temperature: float, n: int = 40_000, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -123,18 +123,10 @@ def test_calibrating_a_run_saves_the_temperature_in_its_weights_and_says_so(run,
 
 
 def test_calibration_refuses_other_families_and_models_without_their_text(run, tmp_path):
-    other = copy_run(run, tmp_path / "other")
-    meta_file = other / "checkpoint" / "meta.json"
-    meta = json.loads(meta_file.read_text())
-    meta["family"] = "diffusion"
-    meta_file.write_text(json.dumps(meta))
+    other = copy_with_meta(run, tmp_path / "other", lambda meta: meta.update(family="diffusion"))
     with pytest.raises(CheckpointError, match="calibration is for text models"):
         calibrate_text(other)
-    bare = copy_run(run, tmp_path / "bare")
-    meta_file = bare / "checkpoint" / "meta.json"
-    meta = json.loads(meta_file.read_text())
-    del meta["sha256"]["corpus.txt.gz"]
-    meta_file.write_text(json.dumps(meta))
+    bare = copy_with_meta(run, tmp_path / "bare", lambda meta: meta["sha256"].pop("corpus.txt.gz"))
     (bare / "checkpoint" / "corpus.txt.gz").unlink()
     with pytest.raises(ValueError, match="did not keep its training text"):
         calibrate_text(bare)

@@ -21,7 +21,7 @@ from playground.core.metrics.text_quality import corpus_vocabulary, real_word_sh
 from playground.core.metrics.verbatim import VerbatimIndex
 from playground.core.runs.catalog import list_models, models_job
 from playground.core.runs.checkpoint import CheckpointError
-from text_model import copy_run, train_tiny_gpt
+from text_model import copy_run, copy_with_meta, train_tiny_gpt
 
 
 @pytest.fixture(scope="module")
@@ -174,11 +174,7 @@ def test_a_damaged_checkpoint_or_another_family_is_refused_in_one_line(run, tmp_
     weights.write_bytes(weights.read_bytes()[:100])
     with pytest.raises(CheckpointError, match="damaged"):
         collect(load_text_model_job(str(damaged)))
-    other = copy_run(run, tmp_path / "other")
-    meta_file = other / "checkpoint" / "meta.json"
-    meta = json.loads(meta_file.read_text())
-    meta["family"] = "gan"
-    meta_file.write_text(json.dumps(meta))
+    other = copy_with_meta(run, tmp_path / "other", lambda meta: meta.update(family="gan"))
     with pytest.raises(ValueError, match="holds a GAN model"):
         collect(load_text_model_job(str(other)))
     with pytest.raises(CheckpointError, match="does not exist"):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from playground.core.data.bundled import load_bundled
@@ -26,4 +28,14 @@ def train_tiny_gpt(run: Path, steps: int = 12) -> Path:
 
 def copy_run(run: Path, to: Path) -> Path:
     shutil.copytree(run, to)
+    return to
+
+
+def copy_with_meta(run: Path, to: Path, change: Callable[[dict], None]) -> Path:
+    """A copy of ``run`` whose checkpoint's meta.json ``change`` edited in place (another family, a file less)."""
+    copy_run(run, to)
+    meta_file = to / "checkpoint" / "meta.json"
+    meta = json.loads(meta_file.read_text())
+    change(meta)
+    meta_file.write_text(json.dumps(meta))
     return to
