@@ -4,6 +4,7 @@ divides its logits exactly, and ``calibrate text`` rewrites a checkpoint that th
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import torch
@@ -144,6 +145,10 @@ def test_calibrate_text_prints_its_figures_and_refuses_a_damaged_checkpoint_in_o
     own = capsys.readouterr().out
     assert main([*common, "--temperature", str(writes_at)]) == 0 and capsys.readouterr().out == own
     assert main([*common, "--temperature", "0.8"]) == 0 and capsys.readouterr().out != own
+    assert main(["calibrate", "text", "--checkpoint", str(folder), "--out", str(tmp_path / "copy")]) == 0
+    assert "copy: logits divided by" in capsys.readouterr().out and (tmp_path / "copy" / "checkpoint").is_dir()
+    assert main(["calibrate", "text", "--checkpoint", str(folder), "--out", str(tmp_path / "copy")]) == 2
+    assert "exists already" in capsys.readouterr().err
     weights = folder / "checkpoint" / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:100])
     capsys.readouterr()
@@ -159,3 +164,27 @@ def test_the_bundled_shakespeare_model_is_calibrated_below_the_target():
     calibration = card["calibration"]
     assert calibration["after"] <= 1.55 and calibration["cross_fitted"] <= 1.55
     assert calibration["total_temperature"] > 1  # it was too sure of itself
+
+
+def test_a_calibrated_copy_leaves_its_source_and_takes_a_new_folder(run, tmp_path):
+    from playground.core.generate.text_explore import calibrate_job
+    from playground.core.generators.text_calibration import calibrate_copy, free_folder
+    from playground.core.jobs import collect
+
+    source = copy_run(run, tmp_path / "source")
+    weights = (source / "checkpoint" / "model.safetensors").read_bytes()
+    result = calibrate_copy(source, tmp_path / "copy")
+    assert (source / "checkpoint" / "model.safetensors").read_bytes() == weights
+    assert load_checkpoint(tmp_path / "copy").extra["calibration"]["temperature"] == pytest.approx(result.temperature)
+    assert sorted(p.name for p in (tmp_path / "copy").iterdir()) == sorted(p.name for p in source.iterdir())
+    with pytest.raises(ValueError, match="exists already"):
+        calibrate_copy(source, tmp_path / "copy")
+    assert free_folder(tmp_path / "copy") == tmp_path / "copy-2"
+    alone = tmp_path / "alone"  # a checkpoint folder by itself, not in a run
+    shutil.copytree(source / "checkpoint", alone)
+    (folder, again), _events = collect(calibrate_job(str(alone), tmp_path / "checkpoint-only"))
+    assert folder == str(tmp_path / "checkpoint-only") and (tmp_path / "checkpoint-only" / "meta.json").exists()
+    assert again.temperature == pytest.approx(result.temperature)
+    with pytest.raises(CheckpointError):
+        calibrate_copy(tmp_path / "nowhere", tmp_path / "copy-3")
+    assert not (tmp_path / "copy-3").exists() and not list(tmp_path.glob(".copy-3.tmp-*"))

@@ -196,3 +196,25 @@ def test_the_card_shows_a_calibrated_model_with_its_temperature_and_the_figure_b
     assert f"({result.before:.3f} before;" in card
     assert section.controls.temperature.value() == pytest.approx(result.sample_temperature[1])  # its own
     assert result.sample_temperature[1] != pytest.approx(0.8)
+
+
+def test_calibrate_a_copy_saves_it_among_the_runs_loads_it_and_leaves_the_model_as_it_was(qtbot, section, run):
+    from playground.core.paths import runs_dir
+    from playground.core.runs.checkpoint import load_checkpoint
+
+    before = load_checkpoint(run, with_optim=False)
+    qtbot.mouseClick(section.controls.calibrate_button, Qt.MouseButton.LeftButton)
+    copy = runs_dir() / f"{run.name}-calibrated"
+    qtbot.waitUntil(lambda: section.model() is not None and section.model().ref == str(copy) and _idle(section),
+                    timeout=WAIT_MS)
+    message = section.controls.message.text()
+    assert message.startswith(f"Saved a calibrated copy as {copy.name}: logits divided by")
+    assert "calibrated: logits divided by" in section.controls.card.text()
+    assert section.controls.model.currentText() == f"{copy.name} (calibrated)"
+    assert section.model().snapshots  # the run's snapshots came along: time travel still works
+    after = load_checkpoint(run, with_optim=False)
+    assert after.weights_sha256 == before.weights_sha256 and "calibration" not in after.extra
+    qtbot.mouseClick(section.controls.calibrate_button, Qt.MouseButton.LeftButton)  # the copy, copied again
+    second = str(runs_dir() / f"{copy.name}-calibrated")
+    qtbot.waitUntil(lambda: section.model() is not None and section.model().ref == second and _idle(section),
+                    timeout=WAIT_MS)

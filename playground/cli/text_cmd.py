@@ -49,7 +49,9 @@ def register(commands: Commands) -> None:
     ctext = commands.verb("calibrate").add_parser(
         "text", help="divide a GPT's logits by the temperature that fits its validation split best, in place "
                      "(an overfit model is too sure of itself on text it never saw)")
-    ctext.add_argument("--checkpoint", required=True, help="a checkpoint or run folder (rewritten in place)")
+    ctext.add_argument("--checkpoint", required=True,
+                       help="a checkpoint or run folder (rewritten in place), or with --out also a bundled model's name")
+    ctext.add_argument("--out", help="write a calibrated copy to this new folder instead, leaving the model as it is")
     ctext.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     ctext.add_argument("--json", action="store_true", help="print only the JSON object")
     ctext.set_defaults(func=run_calibrate_text)
@@ -145,19 +147,23 @@ def run_calibrate_text(args: argparse.Namespace) -> int:
     import json
 
     from playground.core.device import resolve_device
-    from playground.core.generators.text_calibration import calibrate_text
+    from playground.core.generators.text_calibration import calibrate_copy, calibrate_text
 
     try:
-        result = calibrate_text(args.checkpoint, resolve_device(args.device))
+        device = resolve_device(args.device)
+        if args.out is not None:
+            result = calibrate_copy(args.checkpoint, args.out, device)
+        else:
+            result = calibrate_text(args.checkpoint, device)
     except ValueError as exc:  # CheckpointError included
         raise UserError(str(exc)) from None
     except OSError as exc:
-        raise UserError(f"cannot write the calibrated checkpoint to {args.checkpoint}: {exc}") from None
+        raise UserError(f"cannot write the calibrated checkpoint to {args.out or args.checkpoint}: {exc}") from None
     figures = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in dataclasses.asdict(result).items()}
     if args.json:
         print(json.dumps(figures))
         return 0
-    print(f"{args.checkpoint}: logits divided by {result.temperature:.3f}; validation {result.before:.4f} -> "
+    print(f"{args.out or args.checkpoint}: logits divided by {result.temperature:.3f}; validation {result.before:.4f} -> "
           f"{result.after:.4f} nats per character over {result.characters:,} characters ({result.cross_fitted:.4f} "
           "with each half at the temperature fitted on the other)")
     return 0

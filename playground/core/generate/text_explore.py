@@ -5,6 +5,7 @@
     frames = run_to_end(time_travel_job(model, request))       # (step, TextGeneration) per snapshot
     content = saved_text(model, generation)                      # prompt and text under a receipt header
     run_to_end(verify_job(path)).identical
+    folder, calibration = run_to_end(calibrate_job("runs/gpt"))   # a calibrated copy beside it
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from playground.core.families.generators import Verification, load_generator, te
 from playground.core.generate.saved_files import read_saved
 from playground.core.generate.text import DEVICE, TextGeneration, TextModel, finish_generation, stream_tokens
 from playground.core.generators.receipts import text_with_receipt
+from playground.core.generators.text_calibration import Calibration, calibrate_copy, copy_source, free_folder
 from playground.core.generators.text_generator import TextRequest
 from playground.core.jobs import Job, JobControl
+from playground.core.paths import runs_dir
 
 SWEEP_TEMPERATURES = (0.2, 0.5, 0.8, 1.0, 1.3, 1.8)
 
@@ -117,5 +120,24 @@ def verify_job(path: str | Path, device: str = DEVICE) -> Job:
         verification = verify_text(content, device)
         yield Progress(1, 1, "verified")
         return verification
+
+    return job
+
+
+def calibrate_job(ref: str, dest: str | Path | None = None, device: str = DEVICE) -> Job:
+    """Job: a calibrated copy of the GPT at ``ref`` (a bundled model's name or a folder) -> (folder, Calibration).
+
+    The copy goes to ``dest``, by default a new folder among the app's runs named after the
+    model ("shakespeare-calibrated", numbered when taken), where the model list finds it.
+    The model at ``ref`` is left as it was, so both can be compared and its outputs still verify.
+    """
+
+    def job(control: JobControl) -> Generator[Any, None, tuple[str, Calibration]]:
+        yield Progress(0, 1, "copying the model, scoring its validation split and fitting a temperature")
+        target = Path(dest) if dest is not None else free_folder(runs_dir() / f"{copy_source(ref).name}-calibrated")
+        control.checkpoint()
+        result = calibrate_copy(ref, target, device)
+        yield Progress(1, 1, "calibrated")
+        return str(target), result
 
     return job

@@ -2,6 +2,7 @@
 
     result = calibrate_text("runs/gpt")   # rewrites runs/gpt/checkpoint in place (atomically)
     result.temperature, result.before, result.after, result.cross_fitted
+    calibrate_copy("shakespeare", "runs/shakespeare-calibrated")   # leaves the source as it was
 
 A model that overfits its training text (the bundled Shakespeare model:
 training loss near 1.20 nats per character, validation 1.56) is too sure of
@@ -23,7 +24,10 @@ the other, to show what that could flatter.
 from __future__ import annotations
 
 import os
+import shutil
+import uuid
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import torch
 
@@ -31,7 +35,8 @@ from playground.core.generators.text_generator import TextGenerator
 from playground.core.metrics.calibration import cross_fitted_nats, fit_temperature, mean_nats
 from playground.core.models.gpt import divide_logits
 from playground.core.models.text_model_config import TextModelConfig
-from playground.core.runs.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from playground.core.runs.bundled_models import resolve_model
+from playground.core.runs.checkpoint import SUBFOLDER, CheckpointError, find_checkpoint, load_checkpoint, save_checkpoint
 
 FITTED_ON = "the validation split (the last 10% of the training text), in windows of the model's context"
 
@@ -102,4 +107,42 @@ def calibrate_text(path: str | os.PathLike, device: torch.device | str = "cpu") 
                          (writes_at, ckpt.model_config["sample_temperature"]))
     ckpt.extra["calibration"] = {**asdict(result), "step": ckpt.step}
     save_checkpoint(ckpt.path, ckpt)
+    return result
+
+
+def copy_source(source: str | os.PathLike) -> Path:
+    """What a calibrated copy of ``source`` (a bundled model's name, a run or a checkpoint folder) copies: the
+    run folder around its checkpoint (with its snapshots, for time travel), or the checkpoint folder alone."""
+    found = find_checkpoint(resolve_model(source))
+    return found.parent if found.name == SUBFOLDER else found
+
+
+def free_folder(wanted: str | os.PathLike) -> Path:
+    """``wanted``, or ``wanted-2``, ``wanted-3``, ... : the first that does not exist yet."""
+    path, n = Path(wanted), 2
+    while path.exists():
+        path, n = Path(f"{wanted}-{n}"), n + 1
+    return path
+
+
+def calibrate_copy(source: str | os.PathLike, dest: str | os.PathLike,
+                   device: torch.device | str = "cpu") -> Calibration:
+    """Copy the GPT at ``source`` to the new folder ``dest`` and calibrate the copy; ``source`` is left as it
+    was (outputs saved from it still verify). ``dest`` appears complete or not at all.
+
+    Raises:
+        CheckpointError, ValueError: as ``calibrate_text``; ValueError also when ``dest`` exists.
+        OSError: the copy cannot be written.
+    """
+    top, target = copy_source(source), Path(dest)
+    if target.exists():
+        raise ValueError(f"{target} exists already: pick a new folder for the calibrated copy")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        shutil.copytree(top, work)
+        result = calibrate_text(work, device)
+        os.replace(work, target)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return result

@@ -89,6 +89,10 @@ class TextControls(QWidget):
         self.sweep_button = QPushButton("Temperature sweep")
         self.sweep_button.setToolTip("The same prompt and seed at temperatures 0.2 to 1.8, each measured")
         self.verify_button = QPushButton("Verify a saved text…")
+        self.calibrate_button = QPushButton("Calibrate a copy")
+        self.calibrate_button.setToolTip("Fit one temperature on the model's validation split and save a calibrated "
+                                         "copy among your runs: a model that overfit is too sure of itself on text "
+                                         "it never saw. The model itself is left as it is")
         self.message = MessageLine()
         self._build()
 
@@ -111,7 +115,8 @@ class TextControls(QWidget):
         buttons.addWidget(self.variant_count, 1, 1)
         buttons.addWidget(self.time_travel_button, 2, 0)
         buttons.addWidget(self.sweep_button, 2, 1)
-        buttons.addWidget(self.verify_button, 3, 0, 1, 2)
+        buttons.addWidget(self.verify_button, 3, 0)
+        buttons.addWidget(self.calibrate_button, 3, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.picker)
@@ -165,7 +170,8 @@ class TextControls(QWidget):
 
     def set_state(self, loaded: bool, busy: bool) -> None:
         """Buttons for: a model loaded or not, a generation running or not."""
-        for button in (self.generate_button, self.variants_button, self.sweep_button, self.time_travel_button):
+        for button in (self.generate_button, self.variants_button, self.sweep_button, self.time_travel_button,
+                       self.calibrate_button):
             button.setEnabled(loaded)
         self.stop_button.setEnabled(busy)
 

@@ -29,7 +29,7 @@ from playground.ui.generate.text_views import ColumnsView, OutputPage
 from playground.ui.generate.token_inspector import TokenInspector
 from playground.ui.job_runner import JobHandle, JobRunner
 
-LIST, LOAD, ATTEND, VERIFY = "text-models", "text-load", "text-attention", "text-verify"  # job slots
+LIST, LOAD, ATTEND, VERIFY, CALIBRATE = "text-models", "text-load", "text-attention", "text-verify", "text-calibrate"
 
 
 class TextSection(QWidget):
@@ -42,6 +42,7 @@ class TextSection(QWidget):
         self._branch: tuple[HistoryEntry | None, int] | None = None  # the running branch: (parent entry, index)
         self._listed = False
         self.last_verification: Any = None  # the Verification of the last "Verify…"
+        self._loaded_note = ""  # said when the next model has loaded, instead of the usual line
         self._build()
 
     # -- building -------------------------------------------------------------------------
@@ -75,6 +76,7 @@ class TextSection(QWidget):
         c.time_travel_button.clicked.connect(self._on_time_travel_clicked)
         c.sweep_button.clicked.connect(self._on_sweep_clicked)
         c.verify_button.clicked.connect(self._on_verify_clicked)
+        c.calibrate_button.clicked.connect(self.calibrate)
         page.copy_button.clicked.connect(self._on_copy_clicked)
         page.save_button.clicked.connect(self._on_save_clicked)
         self.output.token_clicked.connect(self._on_output_token_clicked)
@@ -137,7 +139,8 @@ class TextSection(QWidget):
         gen = self._model.generator
         self.controls.show_card(gen.card(), len(self._model.snapshots), self._model.has_corpus)
         self.controls.temperature.setValue(gen.config.sample_temperature)  # the model's own, as images do
-        self.controls.say(f"Loaded {Path(self._model.ref).name}. Type a prompt and press Generate.")
+        self.controls.say(self._loaded_note or f"Loaded {Path(self._model.ref).name}. Type a prompt and press Generate.")
+        self._loaded_note = ""
         self._on_prompt_text_changed()
         self._update_state()
 
@@ -363,9 +366,34 @@ class TextSection(QWidget):
         self.controls.say(("✔ " if ok else "✘ ") + verification.message, "info" if ok else "warning")
         self.last_verification = verification
 
+    # -- calibration ------------------------------------------------------------------------------
+    def calibrate(self) -> JobHandle | None:
+        """Save a calibrated copy of the loaded model among the runs (in a job), then load the copy."""
+        if self._model is None:
+            self.controls.say("Load a model first (the list above, or Open…).", "warning")
+            return None
+        if not self._model.has_corpus:
+            self.controls.say("This model did not keep its training text, so its validation split is unknown: "
+                              "it cannot be calibrated.", "warning")
+            return None
+        self.controls.calibrate_button.setEnabled(False)
+        return self._jobs.start(CALIBRATE, deferred_job("playground.core.generate.text_explore", "calibrate_job",
+                                                        self._model.ref),
+                                event=self._on_job_status, finished=self._on_calibrate_finished)
+
+    def _on_calibrate_finished(self, result: object) -> None:
+        folder, calibration = result
+        self._loaded_note = (f"Saved a calibrated copy as {Path(folder).name}: logits divided by "
+                             f"{calibration.temperature:.2f}; validation {calibration.before:.3f} → "
+                             f"{calibration.after:.3f} nats per character ({calibration.cross_fitted:.3f} with each "
+                             "half at the temperature fitted on the other). Its default temperature is now "
+                             f"{calibration.sample_temperature[1]:.2f}.")
+        self.controls.add_model(folder, f"{Path(folder).name} (calibrated)")  # loads it
+
     # -- jobs ---------------------------------------------------------------------------------------
     def _on_jobs_failed(self, slot: str, message: str) -> None:
         if slot == LOAD:
+            self._loaded_note = ""
             self.controls.show_card(None)
             message = f"Could not load that model: {message}"
         elif slot == ATTEND:
@@ -384,6 +412,7 @@ class TextSection(QWidget):
 
     def _update_state(self) -> None:
         self.controls.set_state(self._model is not None, self._jobs.running(WRITE, EXPLORE))
+        self.controls.calibrate_button.setEnabled(self._model is not None and not self._jobs.running(CALIBRATE))
         self.controls.time_travel_button.setEnabled(self._model is not None and bool(self._model.snapshots))
         self.page.save_button.setEnabled(self._current is not None)
         self.page.copy_button.setEnabled(self._current is not None)
