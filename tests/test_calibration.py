@@ -123,6 +123,16 @@ def test_calibrating_a_run_saves_the_temperature_in_its_weights_and_says_so(run,
     assert TextGenerator(saved, TextModelConfig.from_dict(saved.model_config), torch.device("cpu")).card()["calibration"] is None
 
 
+def test_a_long_validation_split_is_fitted_on_its_start_to_bound_memory(run, tmp_path, monkeypatch):
+    from playground.core.generators import text_calibration
+
+    whole = calibrate_text(copy_run(run, tmp_path / "whole"))
+    vocab = load_checkpoint(run).model_config["vocab_size"]
+    monkeypatch.setattr(text_calibration, "MAX_LOGITS", vocab * 201)
+    start = calibrate_text(copy_run(run, tmp_path / "start"))
+    assert start.characters == 200 < whole.characters  # 201 tokens: 200 predictions of one character each
+
+
 def test_calibration_refuses_other_families_and_models_without_their_text(run, tmp_path):
     other = copy_with_meta(run, tmp_path / "other", lambda meta: meta.update(family="diffusion"))
     with pytest.raises(CheckpointError, match="calibration is for text models"):

@@ -39,6 +39,7 @@ from playground.core.runs.bundled_models import resolve_model
 from playground.core.runs.checkpoint import SUBFOLDER, CheckpointError, find_checkpoint, load_checkpoint, save_checkpoint
 
 FITTED_ON = "the validation split (the last 10% of the training text), in windows of the model's context"
+MAX_LOGITS = 50_000_000  # held in memory at once (200 MB): a longer validation split is fitted on its start
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ def earlier_temperature(extra: dict) -> float:
 
 
 def _validation(gen: TextGenerator) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """The model's logits (N x V) and targets (N) over its validation split, and the characters they cover."""
+    """The model's logits (N x V) and targets (N) over its validation split (its first ``MAX_LOGITS / V``
+    tokens, when longer), and the characters they cover."""
     ids = gen.validation_ids()
     if ids is None:
         raise ValueError(f"checkpoint {gen.checkpoint.path} did not keep its training text, so its validation "
@@ -71,6 +73,7 @@ def _validation(gen: TextGenerator) -> tuple[torch.Tensor, torch.Tensor, int]:
     if len(ids) < 3:
         raise ValueError(f"the validation split of checkpoint {gen.checkpoint.path} is too short to calibrate on "
                          f"({len(ids)} tokens)")
+    ids = ids[: max(3, MAX_LOGITS // gen.config.vocab_size)]
     parts = list(gen.window_logits(ids))
     logits = torch.cat([p[0] for p in parts]).float().cpu()
     targets = torch.cat([p[1] for p in parts]).cpu()
