@@ -204,6 +204,7 @@ def test_calibrate_a_copy_saves_it_among_the_runs_loads_it_and_leaves_the_model_
 
     before = load_checkpoint(run, with_optim=False)
     qtbot.mouseClick(section.controls.calibrate_button, Qt.MouseButton.LeftButton)
+    assert not section.controls.calibrate_button.isEnabled()  # one calibration at a time
     copy = runs_dir() / f"{run.name}-calibrated"
     qtbot.waitUntil(lambda: section.model() is not None and section.model().ref == str(copy) and _idle(section),
                     timeout=WAIT_MS)

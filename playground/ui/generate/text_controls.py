@@ -170,8 +170,7 @@ class TextControls(QWidget):
 
     def set_state(self, loaded: bool, busy: bool) -> None:
         """Buttons for: a model loaded or not, a generation running or not."""
-        for button in (self.generate_button, self.variants_button, self.sweep_button, self.time_travel_button,
-                       self.calibrate_button):
+        for button in (self.generate_button, self.variants_button, self.sweep_button, self.time_travel_button):
             button.setEnabled(loaded)
         self.stop_button.setEnabled(busy)
 

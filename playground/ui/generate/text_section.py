@@ -376,7 +376,6 @@ class TextSection(QWidget):
             self.controls.say("This model did not keep its training text, so its validation split is unknown: "
                               "it cannot be calibrated.", "warning")
             return None
-        self.controls.calibrate_button.setEnabled(False)
         return self._jobs.start(CALIBRATE, deferred_job("playground.core.generate.text_explore", "calibrate_job",
                                                         self._model.ref),
                                 event=self._on_job_status, finished=self._on_calibrate_finished)
