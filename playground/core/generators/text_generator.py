@@ -23,7 +23,7 @@ import torch
 
 from playground.core.models.gpt_sampling import SamplingSettings, TokenChoice, branch_prompt, generate_tokens
 from playground.core.models.gpt import GPT
-from playground.core.models.text_model_config import VAL_SHARE, TextModelConfig
+from playground.core.models.text_model_config import TextModelConfig, validation_start
 from playground.core.preprocess.tokenizer import Tokenizer
 from playground.core.runs.checkpoint import Checkpoint, CheckpointError
 
@@ -194,13 +194,13 @@ class TextGenerator:
             scored = end
 
     def validation_ids(self) -> list[int] | None:
-        """The token ids of the model's validation split: the last ``VAL_SHARE`` of its training text, split
-        where its trainer split it. None when the checkpoint did not keep the text."""
+        """The token ids of the model's validation split: the last 10% of its training text, split where
+        its trainer split it (``validation_start``). None when the checkpoint did not keep the text."""
         corpus = self.corpus()
         if corpus is None:
             return None
         ids = self.tokenizer.encode(corpus)
-        return ids[int(len(ids) * (1 - VAL_SHARE)):]
+        return ids[validation_start(len(ids)):]
 
     def corpus(self) -> str | None:
         """The text the model was trained on (cleaned), when its checkpoint kept it."""

@@ -21,6 +21,11 @@ if TYPE_CHECKING:  # the model module imports torch; the config must not
 VAL_SHARE = 0.1  # the last 10% of the token ids are the validation split
 
 
+def validation_start(tokens: int) -> int:
+    """Where the validation split of a text of ``tokens`` token ids starts (training and calibration agree)."""
+    return int(tokens * (1 - VAL_SHARE))
+
+
 @dataclass(frozen=True)
 class TextModelConfig:
     block_size: int = 64  # longest context the model sees, in tokens

@@ -24,7 +24,7 @@ from torch import nn
 from playground.core.events import TextSample, View
 from playground.core.models.gpt_sampling import SamplingSettings, generate_tokens
 from playground.core.models.gpt import GPT, lengthen_positions
-from playground.core.models.text_model_config import VAL_SHARE, TextModelConfig
+from playground.core.models.text_model_config import TextModelConfig, validation_start
 from playground.core.training.run_config import RunConfig
 from playground.core.training.trainer import Trainer
 
@@ -40,7 +40,7 @@ class GPTTrainer(Trainer):
     def __init__(self, config: TextModelConfig, run: RunConfig, data: Any, device: torch.device | str = "cpu") -> None:
         self.config, self.run, self.data, self.device = config.for_data(data), run, data, torch.device(device)
         ids = np.asarray(data.ids, dtype=np.int64)
-        split = int(len(ids) * (1 - VAL_SHARE))
+        split = validation_start(len(ids))
         self.train_ids = torch.from_numpy(ids[:split]).to(self.device)
         self.val_ids = torch.from_numpy(ids[split:]).to(self.device)
         self.chars_per_token = len(data.text) / max(1, len(ids))
