@@ -63,9 +63,8 @@ def earlier_temperature(extra: dict) -> float:
     return value if value > 0 else 1.0
 
 
-def _validation(gen: TextGenerator) -> tuple[torch.Tensor, torch.Tensor, int]:
-    """The model's logits (N x V) and targets (N) over its validation split (its first ``MAX_LOGITS / V``
-    tokens, when longer), and the characters they cover."""
+def _validation_ids(gen: TextGenerator) -> list[int]:
+    """The model's validation split as token ids (its first ``MAX_LOGITS / V`` tokens, when longer)."""
     ids = gen.validation_ids()
     if ids is None:
         raise ValueError(f"checkpoint {gen.checkpoint.path} did not keep its training text, so its validation "
@@ -73,11 +72,13 @@ def _validation(gen: TextGenerator) -> tuple[torch.Tensor, torch.Tensor, int]:
     if len(ids) < 3:
         raise ValueError(f"the validation split of checkpoint {gen.checkpoint.path} is too short to calibrate on "
                          f"({len(ids)} tokens)")
-    ids = ids[: max(3, MAX_LOGITS // gen.config.vocab_size)]
+    return ids[: max(3, MAX_LOGITS // gen.config.vocab_size)]
+
+
+def _logits(gen: TextGenerator, ids: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The model's logits (N x V) and targets (N) over ``ids``, on the CPU."""
     parts = list(gen.window_logits(ids))
-    logits = torch.cat([p[0] for p in parts]).float().cpu()
-    targets = torch.cat([p[1] for p in parts]).cpu()
-    return logits, targets, len(gen.tokenizer.decode(ids[1:]))
+    return torch.cat([p[0] for p in parts]).float().cpu(), torch.cat([p[1] for p in parts]).cpu()
 
 
 def calibrate_text(path: str | os.PathLike, device: torch.device | str = "cpu") -> Calibration:
@@ -93,7 +94,9 @@ def calibrate_text(path: str | os.PathLike, device: torch.device | str = "cpu") 
     config = TextModelConfig.from_dict(ckpt.model_config)
     device = torch.device(device)
     gen = TextGenerator(ckpt, config, device)
-    logits, targets, chars = _validation(gen)
+    ids = _validation_ids(gen)
+    logits, targets = _logits(gen, ids)
+    chars = len(gen.tokenizer.decode(ids[1:]))
     per_char = len(targets) / chars  # nats per token -> nats per character
     temperature = fit_temperature(logits, targets)
     before = mean_nats(logits, targets) * per_char
@@ -103,7 +106,7 @@ def calibrate_text(path: str | os.PathLike, device: torch.device | str = "cpu") 
     # so that its text reads as before: only what its probabilities say changes, not how it writes.
     writes_at = config.sample_temperature
     ckpt.model_config = {**ckpt.model_config, "sample_temperature": round(writes_at / temperature, 2)}
-    after_logits, after_targets, _ = _validation(TextGenerator(ckpt, config, device))  # the weights as stored
+    after_logits, after_targets = _logits(TextGenerator(ckpt, config, device), ids)  # the weights as stored
     after = mean_nats(after_logits, after_targets) * per_char
     total = temperature * earlier_temperature(ckpt.extra)
     result = Calibration(temperature, total, before, after, cross, chars,
